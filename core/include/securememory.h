@@ -1,0 +1,597 @@
+/*
+ * securememory.h — keep secrets (keys, passwords, tokens) safe in memory.
+ *
+ * This is the only public header of libsecurememory and it is the manual:
+ * every function says who owns what, which threads may call it, and which
+ * status codes it returns.
+ *
+ * Conventions that hold for the whole API
+ * ---------------------------------------
+ * - Every fallible function returns an sm_status. SM_OK is 0; every other
+ *   value is a stable, documented error. Bindings mirror the names.
+ * - Nothing in the library prints, aborts or exits on an error a caller can
+ *   handle. The only functions that end the process are sm_exit() and the
+ *   signal handlers a caller installs with sm_signal_catch*().
+ * - Objects are opaque handles. Each kind has a "close" operation (destroy,
+ *   close) that wipes and releases the memory but leaves the handle valid,
+ *   so later calls report SM_ERR_CLOSED instead of crashing, and a "free"
+ *   operation that closes if needed and then releases the handle itself.
+ *   Freeing a handle twice, or using it after free, is undefined behaviour,
+ *   as with free(3).
+ * - Functions that take a `void *src` copy the bytes and then wipe src on
+ *   every path, failures included, so a secret never survives in caller
+ *   memory by accident. Pass memory you own and may overwrite.
+ * - Every function may be called from any thread unless its comment says
+ *   otherwise. The library initialises itself lazily with default settings
+ *   on first use; call sm_init() first to choose other settings.
+ */
+#ifndef SECUREMEMORY_H
+#define SECUREMEMORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SM_BUILDING_LIBRARY) && defined(__GNUC__)
+#define SM_API __attribute__((visibility("default")))
+#else
+#define SM_API
+#endif
+
+#if defined(__GNUC__)
+#define SM_NORETURN __attribute__((noreturn))
+#else
+#define SM_NORETURN
+#endif
+
+#define SM_VERSION_MAJOR 0
+#define SM_VERSION_MINOR 1
+#define SM_VERSION_PATCH 0
+#define SM_VERSION_STRING "0.1.0"
+
+/** The library's version string, e.g. "0.1.0". Never NULL. */
+SM_API const char *sm_version(void);
+
+/* ===================================================================== */
+/* Status codes                                                          */
+/* ===================================================================== */
+
+/**
+ * The error model every binding mirrors. Values are stable: new codes are
+ * only ever appended.
+ */
+typedef enum sm_status {
+    SM_OK = 0,               /**< Success. */
+    SM_ERR_INVALID = 1,      /**< Bad argument: NULL, zero or overflowing size, wrong state. */
+    SM_ERR_NOMEM = 2,        /**< Out of memory or address space (or vm.max_map_count). */
+    SM_ERR_MLOCK = 3,        /**< Memory could not be locked (RLIMIT_MEMLOCK). */
+    SM_ERR_PROTECT = 4,      /**< A page protection change failed. */
+    SM_ERR_CLOSED = 5,       /**< The object was closed, destroyed or purged. */
+    SM_ERR_AUTH = 6,         /**< Sealed data failed authentication (tampered, or key purged). */
+    SM_ERR_CANARY = 7,       /**< Canary corrupted: an out-of-bounds write was detected. */
+    SM_ERR_EOF = 8,          /**< A stream or reader is exhausted. */
+    SM_ERR_CALLBACK = 9,     /**< A user callback returned nonzero. */
+    SM_ERR_UNSUPPORTED = 10, /**< Not available on this platform or kernel. */
+} sm_status;
+
+/** Number of status codes (one past the highest value). */
+#define SM_STATUS_COUNT 11
+
+/**
+ * The identifier of a status, e.g. "SM_ERR_CLOSED". Unknown values give
+ * "SM_ERR_UNKNOWN". Never NULL; the string is static.
+ */
+SM_API const char *sm_status_name(sm_status status);
+
+/**
+ * A sentence that says what went wrong and what to do about it (for
+ * SM_ERR_MLOCK: which limit was hit and how to raise it, or how to change
+ * the lock policy). Never NULL; the string is static.
+ */
+SM_API const char *sm_strerror(sm_status status);
+
+/**
+ * The errno of the last failing kernel call made by the library on the
+ * calling thread (0 if none). Useful detail behind SM_ERR_NOMEM,
+ * SM_ERR_MLOCK, SM_ERR_PROTECT and SM_ERR_UNSUPPORTED. Thread-local.
+ */
+SM_API int sm_last_errno(void);
+
+/* ===================================================================== */
+/* Configuration                                                         */
+/* ===================================================================== */
+
+/** What to do when memory cannot be locked (mlock) against swapping. */
+typedef enum sm_lock_policy {
+    SM_LOCK_STRICT = 0,      /**< Fail the allocation with SM_ERR_MLOCK (default). */
+    SM_LOCK_BEST_EFFORT = 1, /**< Continue unlocked; counted in sm_stats.lock_failures. */
+    SM_LOCK_OFF = 2,         /**< Never lock. */
+} sm_lock_policy;
+
+/** What a child created by fork() sees of secret memory. */
+typedef enum sm_fork_policy {
+    SM_FORK_WIPE = 0, /**< MADV_WIPEONFORK: the child sees zeros (default). */
+    SM_FORK_KEEP = 1, /**< The child inherits a copy (ordinary fork semantics). */
+} sm_fork_policy;
+
+/**
+ * Library settings. Always initialise with sm_config_default() and then
+ * change fields: `size` lets the struct grow without breaking callers.
+ */
+typedef struct sm_config {
+    size_t size;                  /**< sizeof(sm_config); set by sm_config_default(). */
+    sm_lock_policy lock_policy;   /**< Default SM_LOCK_STRICT. */
+    sm_fork_policy fork_policy;   /**< Default SM_FORK_WIPE. */
+    int disable_core_dumps;       /**< Nonzero: lower the soft RLIMIT_CORE to 0. Default 0. */
+    uint32_t rekey_interval_ms;   /**< Coffer re-key interval; 0 = never. Default 500. */
+} sm_config;
+
+/** Fills *cfg with the defaults. cfg must not be NULL. Thread-safe. */
+SM_API void sm_config_default(sm_config *cfg);
+
+/**
+ * Initialises the library (libsodium included) with cfg, or the defaults
+ * when cfg is NULL. Idempotent: calling it again applies the new settings
+ * to allocations made afterwards. Every other function initialises lazily
+ * with the defaults when sm_init() was never called.
+ *
+ * Errors: SM_ERR_INVALID (cfg->size too small, or a field out of range),
+ * SM_ERR_UNSUPPORTED (libsodium failed to initialise, or core dumps could
+ * not be disabled). Thread-safe.
+ */
+SM_API sm_status sm_init(const sm_config *cfg);
+
+/* ===================================================================== */
+/* Memory calls: pages, locking, protection, wiping                      */
+/* ===================================================================== */
+
+/** Page protection for sm_mem_protect() and guarded buffers. */
+typedef enum sm_prot {
+    SM_PROT_NONE = 0,      /**< No access: any touch faults. */
+    SM_PROT_READ = 1,      /**< Read-only: a write faults. */
+    SM_PROT_READWRITE = 2, /**< Read and write. */
+} sm_prot;
+
+/** The system page size in bytes. Thread-safe. */
+SM_API size_t sm_page_size(void);
+
+/**
+ * Maps len bytes (rounded up to whole pages) of zeroed, read-write,
+ * anonymous memory, advised MADV_WIPEONFORK under the default fork policy.
+ * The caller owns *out and releases it with sm_mem_free(*out, len).
+ * Errors: SM_ERR_INVALID (out NULL, len 0 or overflowing), SM_ERR_NOMEM.
+ */
+SM_API sm_status sm_mem_alloc(size_t len, void **out);
+
+/**
+ * Wipes and unmaps memory from sm_mem_alloc(). len is the length given to
+ * sm_mem_alloc(). The pages are made writable first, so memory left in any
+ * protection is freed. Errors: SM_ERR_INVALID (p NULL or not page-aligned,
+ * len 0), SM_ERR_PROTECT, SM_ERR_NOMEM (munmap failed).
+ */
+SM_API sm_status sm_mem_free(void *p, size_t len);
+
+/**
+ * Locks the pages covering [p, p+len) in RAM (mlock) and excludes them from
+ * core dumps (MADV_DONTDUMP). p must be page-aligned.
+ * Errors: SM_ERR_INVALID, SM_ERR_MLOCK (see sm_strerror and sm_last_errno).
+ */
+SM_API sm_status sm_mem_lock(void *p, size_t len);
+
+/** Undoes sm_mem_lock(). Errors: SM_ERR_INVALID, SM_ERR_MLOCK. */
+SM_API sm_status sm_mem_unlock(void *p, size_t len);
+
+/**
+ * Changes the protection of the pages covering [p, p+len). p must be
+ * page-aligned. Errors: SM_ERR_INVALID, SM_ERR_PROTECT.
+ */
+SM_API sm_status sm_mem_protect(void *p, size_t len, sm_prot prot);
+
+/**
+ * Overwrites len bytes at p with zeros in a way the compiler cannot remove.
+ * Async-signal-safe. NULL p or len 0 does nothing.
+ */
+SM_API void sm_wipe(void *p, size_t len);
+
+/**
+ * Compares len bytes in time that depends only on len. Returns 1 when equal
+ * and 0 otherwise (also when a or b is NULL and len > 0).
+ */
+SM_API int sm_equal(const void *a, const void *b, size_t len);
+
+/**
+ * Lowers the soft RLIMIT_CORE of the process to 0 (the hard limit is left
+ * alone, so the process may raise it again). Errors: SM_ERR_UNSUPPORTED.
+ */
+SM_API sm_status sm_disable_core_dumps(void);
+
+/* ===================================================================== */
+/* Guarded buffers                                                       */
+/* ===================================================================== */
+
+/**
+ * A guarded buffer: [guard page][canary | data][guard page]. The data ends
+ * exactly at the trailing guard page, so a write one byte past the end
+ * faults at once; a random canary of at least 16 bytes sits right before
+ * the data and is checked on destroy, catching writes before the start.
+ * Data pages are locked per the lock policy, excluded from core dumps and
+ * wiped on fork under the default fork policy.
+ *
+ * A buffer is not a lock: the state calls below are thread-safe, but the
+ * bytes behind sm_buffer_data() are the caller's to synchronise.
+ */
+typedef struct sm_buffer sm_buffer;
+
+/**
+ * Allocates a zeroed, read-write buffer of len bytes. The caller owns *out
+ * and releases it with sm_buffer_free().
+ * Errors: SM_ERR_INVALID (out NULL, len 0 or too large), SM_ERR_NOMEM,
+ * SM_ERR_MLOCK (strict lock policy), SM_ERR_PROTECT.
+ */
+SM_API sm_status sm_buffer_new(size_t len, sm_buffer **out);
+
+/** As sm_buffer_new(), filled with random bytes (read-write). */
+SM_API sm_status sm_buffer_new_random(size_t len, sm_buffer **out);
+
+/**
+ * As sm_buffer_new(), filled with a copy of src[0..len); then wipes src,
+ * also when the allocation fails. The buffer is read-write.
+ */
+SM_API sm_status sm_buffer_new_from_bytes(void *src, size_t len, sm_buffer **out);
+
+/**
+ * The first data byte, or NULL when the buffer is destroyed or b is NULL.
+ * Valid until the buffer is destroyed; access follows its protection.
+ */
+SM_API uint8_t *sm_buffer_data(sm_buffer *b);
+
+/** The data length in bytes; 0 when destroyed or b is NULL. */
+SM_API size_t sm_buffer_size(const sm_buffer *b);
+
+/** 1 while the buffer holds memory, 0 after destroy or purge (or NULL). */
+SM_API int sm_buffer_is_alive(const sm_buffer *b);
+
+/** Makes the data read-only. Errors: SM_ERR_INVALID, SM_ERR_CLOSED, SM_ERR_PROTECT. */
+SM_API sm_status sm_buffer_freeze(sm_buffer *b);
+
+/** Makes the data read-write. Errors: SM_ERR_INVALID, SM_ERR_CLOSED, SM_ERR_PROTECT. */
+SM_API sm_status sm_buffer_melt(sm_buffer *b);
+
+/** Makes the data inaccessible. Errors: SM_ERR_INVALID, SM_ERR_CLOSED, SM_ERR_PROTECT. */
+SM_API sm_status sm_buffer_noaccess(sm_buffer *b);
+
+/** Current protection of the data; SM_PROT_NONE when destroyed or NULL. */
+SM_API sm_prot sm_buffer_protection(const sm_buffer *b);
+
+/**
+ * Verifies the canary now. Errors: SM_ERR_INVALID, SM_ERR_CLOSED,
+ * SM_ERR_CANARY (something wrote before the start of the data).
+ */
+SM_API sm_status sm_buffer_check(const sm_buffer *b);
+
+/**
+ * Wipes the data, verifies the canary, unlocks and releases the memory.
+ * The handle stays valid and reports not alive. Idempotent: destroying a
+ * destroyed buffer returns SM_OK. Errors: SM_ERR_INVALID (b NULL),
+ * SM_ERR_CANARY (the canary was corrupted; the memory is still wiped and
+ * released).
+ */
+SM_API sm_status sm_buffer_destroy(sm_buffer *b);
+
+/** Destroys the buffer if needed, then frees the handle. NULL is a no-op. */
+SM_API void sm_buffer_free(sm_buffer *b);
+
+/* ===================================================================== */
+/* Purge and statistics                                                  */
+/* ===================================================================== */
+
+/**
+ * Wipes and releases every live buffer and closes every live secret (their
+ * handles stay valid and report not alive / closed), and destroys the
+ * coffer key, so enclaves sealed before the purge can no longer be opened
+ * (SM_ERR_AUTH). Waits for in-flight secret readers to release. Streams
+ * sealed before the purge become unreadable (SM_ERR_AUTH).
+ * Thread-safe; may be called at any time and any number of times.
+ */
+SM_API void sm_purge(void);
+
+/** Counters about the library's memory. Initialise `size` (see sm_stats_get). */
+typedef struct sm_stats {
+    size_t size;                 /**< sizeof(sm_stats); set by the caller. */
+    uint64_t live_buffers;       /**< Guarded buffers alive (public ones and internal ones). */
+    uint64_t bytes_in_use;       /**< Data bytes held by live buffers. */
+    uint64_t bytes_locked;       /**< Bytes currently mlocked by the library. */
+    uint64_t peak_bytes_locked;  /**< Highest bytes_locked seen. */
+    uint64_t lock_failures;      /**< Allocations left unlocked under SM_LOCK_BEST_EFFORT. */
+    uint64_t live_secrets_protected; /**< Open secrets of kind SM_KIND_PROTECTED. */
+    uint64_t live_secrets_enclave;   /**< Open secrets of kind SM_KIND_ENCLAVE. */
+    uint64_t live_enclaves;      /**< sm_enclave handles not yet freed. */
+    uint64_t mapped_bytes;       /**< Bytes of address space mapped for guarded memory. */
+} sm_stats;
+
+/**
+ * Fills *out with the current counters. Set out->size = sizeof(sm_stats)
+ * first; a smaller (older) size receives only the fields it covers.
+ * Errors: SM_ERR_INVALID (out NULL or out->size too small). Thread-safe.
+ */
+SM_API sm_status sm_stats_get(sm_stats *out);
+
+/* ===================================================================== */
+/* Coffer and enclaves (encrypted at rest)                               */
+/* ===================================================================== */
+
+/**
+ * An enclave holds data sealed with XChaCha20-Poly1305 under the process
+ * key (the "coffer"), with a fresh random 24-byte nonce per seal. The
+ * ciphertext lives in ordinary memory; the plaintext only ever exists in
+ * guarded buffers. An enclave is immutable after creation; any number of
+ * threads may open it at once.
+ */
+typedef struct sm_enclave sm_enclave;
+
+/**
+ * Re-keys the coffer now: the representation of the process key changes,
+ * the key does not, so existing enclaves still open. A background thread
+ * also does this every sm_config.rekey_interval_ms. Errors: SM_ERR_NOMEM,
+ * SM_ERR_MLOCK, SM_ERR_PROTECT. Thread-safe.
+ */
+SM_API sm_status sm_coffer_rekey(void);
+
+/**
+ * Seals a copy of src[0..len) into a new enclave, then wipes src on every
+ * path. The caller owns *out (sm_enclave_free).
+ * Errors: SM_ERR_INVALID (src or out NULL, len 0 or too large),
+ * SM_ERR_NOMEM, SM_ERR_MLOCK, SM_ERR_PROTECT.
+ */
+SM_API sm_status sm_enclave_new(void *src, size_t len, sm_enclave **out);
+
+/** Seals len random bytes (generated in guarded memory) into a new enclave. */
+SM_API sm_status sm_enclave_new_random(size_t len, sm_enclave **out);
+
+/**
+ * Decrypts the enclave straight into a new guarded, locked, read-only
+ * buffer; the caller owns *out (sm_buffer_free). The plaintext never touches
+ * unguarded memory; on failure nothing is left allocated and *out is NULL.
+ * Errors: SM_ERR_INVALID, SM_ERR_AUTH (tampered, or sealed before a purge),
+ * SM_ERR_NOMEM, SM_ERR_MLOCK, SM_ERR_PROTECT.
+ */
+SM_API sm_status sm_enclave_open(const sm_enclave *e, sm_buffer **out);
+
+/**
+ * Decrypts into an existing live buffer of exactly sm_enclave_size(e)
+ * bytes, which is left read-only. On failure the buffer's data is wiped.
+ * Errors: SM_ERR_INVALID (wrong size), SM_ERR_CLOSED (dst destroyed),
+ * SM_ERR_AUTH, SM_ERR_PROTECT.
+ */
+SM_API sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst);
+
+/**
+ * Seals the buffer's data into a new enclave, then destroys the buffer
+ * (the handle stays valid; the caller still frees it). On failure the
+ * buffer is left alive and unchanged.
+ * Errors: SM_ERR_INVALID, SM_ERR_CLOSED, SM_ERR_NOMEM, SM_ERR_PROTECT,
+ * SM_ERR_CANARY (the buffer's canary was corrupted: nothing is sealed and
+ * the buffer is destroyed).
+ */
+SM_API sm_status sm_buffer_seal(sm_buffer *b, sm_enclave **out);
+
+/** The plaintext size in bytes; 0 for NULL. */
+SM_API size_t sm_enclave_size(const sm_enclave *e);
+
+/** Wipes and frees the ciphertext and the handle. NULL is a no-op. */
+SM_API void sm_enclave_free(sm_enclave *e);
+
+/* ===================================================================== */
+/* Secrets                                                               */
+/* ===================================================================== */
+
+/** How a secret is kept at rest. */
+typedef enum sm_kind {
+    /** Guarded, locked pages with no access at rest, read-only while accessed. */
+    SM_KIND_PROTECTED = 0,
+    /** Encrypted at rest; decrypted into a guarded buffer only while accessed. */
+    SM_KIND_ENCLAVE = 1,
+} sm_kind;
+
+/**
+ * A secret: immutable bytes with a counted access protocol. Concurrent
+ * readers share one unprotect (or one decryption); the last one to leave
+ * re-protects (or wipes the plaintext). Close waits for in-flight readers.
+ */
+typedef struct sm_secret sm_secret;
+
+/**
+ * Creates a secret holding a copy of src[0..len), then wipes src on every
+ * path, failures included. The caller owns *out (sm_secret_free).
+ * Errors: SM_ERR_INVALID (kind unknown, src or out NULL, len 0 or too
+ * large), SM_ERR_NOMEM, SM_ERR_MLOCK, SM_ERR_PROTECT.
+ */
+SM_API sm_status sm_secret_new(sm_kind kind, void *src, size_t len, sm_secret **out);
+
+/** Creates a secret of len random bytes generated straight into guarded memory. */
+SM_API sm_status sm_secret_new_random(sm_kind kind, size_t len, sm_secret **out);
+
+/** Callback for sm_secret_with_bytes(): return 0 on success. */
+typedef int (*sm_bytes_fn)(void *ctx, const uint8_t *data, size_t len);
+
+/**
+ * Calls fn(ctx, data, len) with read-only access to the secret's bytes,
+ * then re-protects. The pointer is valid only during the call; writing
+ * through it faults. A nonzero return from fn gives SM_ERR_CALLBACK, and
+ * the value is kept for sm_secret_last_callback_result() on this thread.
+ * Errors: SM_ERR_INVALID (s or fn NULL), SM_ERR_CLOSED, SM_ERR_CALLBACK,
+ * SM_ERR_PROTECT, SM_ERR_AUTH / SM_ERR_NOMEM / SM_ERR_MLOCK (ENCLAVE kind).
+ */
+SM_API sm_status sm_secret_with_bytes(sm_secret *s, sm_bytes_fn fn, void *ctx);
+
+/**
+ * The value the last callback returned from sm_secret_with_bytes() on the
+ * calling thread (thread-local; 0 if it succeeded or none ran).
+ */
+SM_API int sm_secret_last_callback_result(void);
+
+/**
+ * Starts an access: *data and *len receive a read-only view of the bytes,
+ * valid until the matching sm_secret_release(). Acquire/release pairs nest
+ * and may come from different threads; each acquire needs one release.
+ * Errors: SM_ERR_INVALID, SM_ERR_CLOSED, SM_ERR_PROTECT, and for the
+ * ENCLAVE kind SM_ERR_AUTH, SM_ERR_NOMEM, SM_ERR_MLOCK.
+ */
+SM_API sm_status sm_secret_acquire(sm_secret *s, const uint8_t **data, size_t *len);
+
+/**
+ * Ends an access started by sm_secret_acquire(). The last release
+ * re-protects the pages (PROTECTED) or wipes the plaintext (ENCLAVE).
+ * Errors: SM_ERR_INVALID (s NULL, or no access is outstanding).
+ */
+SM_API sm_status sm_secret_release(sm_secret *s);
+
+/**
+ * Copies up to cap bytes starting at offset into dst (caller memory: the
+ * copy is the caller's to wipe). *nread receives the count copied.
+ * Errors: SM_ERR_INVALID (NULL arguments, cap 0), SM_ERR_EOF (offset at or
+ * past the end; *nread = 0), SM_ERR_CLOSED, and acquire's errors.
+ */
+SM_API sm_status sm_secret_read(sm_secret *s, size_t offset, uint8_t *dst, size_t cap,
+                                size_t *nread);
+
+/** The secret's length in bytes (also after close); 0 for NULL. */
+SM_API size_t sm_secret_size(const sm_secret *s);
+
+/** The kind the secret was created with; SM_KIND_PROTECTED for NULL. */
+SM_API sm_kind sm_secret_kind(const sm_secret *s);
+
+/** 1 once the secret is closed (or purged), else 0. NULL gives 1. */
+SM_API int sm_secret_is_closed(const sm_secret *s);
+
+/**
+ * Closes the secret: no new access is granted, in-flight readers are waited
+ * for, then the memory is wiped and released. Idempotent. Later access
+ * gives SM_ERR_CLOSED. Calling it from inside the secret's own access (the
+ * same thread holding an acquire) deadlocks; don't.
+ * Errors: SM_ERR_INVALID (s NULL).
+ */
+SM_API sm_status sm_secret_close(sm_secret *s);
+
+/** Closes the secret if needed, then frees the handle. NULL is a no-op. */
+SM_API void sm_secret_free(sm_secret *s);
+
+/* ===================================================================== */
+/* Streams (large data as a queue of sealed chunks)                      */
+/* ===================================================================== */
+
+/**
+ * A stream: a thread-safe FIFO of enclave-sealed chunks for data too large
+ * to hold decrypted at once. Writes are cut into chunks of the stream's
+ * chunk size, each sealed as it fills; reads decrypt one chunk at a time
+ * into guarded memory.
+ */
+typedef struct sm_stream sm_stream;
+
+/**
+ * Creates an empty stream with chunks of chunk_size bytes (0 = 4 pages).
+ * The caller owns *out (sm_stream_free).
+ * Errors: SM_ERR_INVALID (out NULL, chunk_size too large), SM_ERR_NOMEM.
+ */
+SM_API sm_status sm_stream_new(size_t chunk_size, sm_stream **out);
+
+/** The stream's chunk size in bytes; 0 for NULL. */
+SM_API size_t sm_stream_chunk_size(const sm_stream *s);
+
+/**
+ * Appends a copy of data[0..len) (not wiped: data may be read-only, such
+ * as a secret's view). len 0 does nothing.
+ * Errors: SM_ERR_INVALID (s NULL, data NULL with len > 0), SM_ERR_NOMEM,
+ * SM_ERR_MLOCK, SM_ERR_PROTECT.
+ */
+SM_API sm_status sm_stream_write(sm_stream *s, const void *data, size_t len);
+
+/**
+ * Moves up to cap bytes from the front of the stream into dst, across chunk
+ * boundaries. *nread receives the count. Errors: SM_ERR_INVALID,
+ * SM_ERR_EOF (the stream is empty; *nread = 0), SM_ERR_AUTH (a chunk was
+ * sealed before a purge), SM_ERR_NOMEM, SM_ERR_MLOCK.
+ */
+SM_API sm_status sm_stream_read(sm_stream *s, uint8_t *dst, size_t cap, size_t *nread);
+
+/**
+ * Moves the next chunk (at most chunk_size bytes) out of the stream into a
+ * new guarded read-only buffer owned by the caller.
+ * Errors: SM_ERR_INVALID, SM_ERR_EOF (empty), SM_ERR_AUTH, SM_ERR_NOMEM,
+ * SM_ERR_MLOCK.
+ */
+SM_API sm_status sm_stream_next(sm_stream *s, sm_buffer **out);
+
+/**
+ * Moves everything left in the stream into one new guarded read-only
+ * buffer owned by the caller. Errors: as sm_stream_next().
+ */
+SM_API sm_status sm_stream_flush(sm_stream *s, sm_buffer **out);
+
+/** Bytes currently queued in the stream; 0 for NULL. */
+SM_API size_t sm_stream_size(const sm_stream *s);
+
+/** Wipes and frees everything the stream holds, and the handle. NULL is a no-op. */
+SM_API void sm_stream_free(sm_stream *s);
+
+/* ===================================================================== */
+/* Signals: wipe every secret before the process ends                    */
+/* ===================================================================== */
+
+/**
+ * A user signal handler. It runs on the library's dedicated handler thread,
+ * outside signal context, so it may allocate, log and take locks. After it
+ * returns the library purges and ends the process.
+ */
+typedef void (*sm_signal_fn)(void *ctx, int signo);
+
+/** Exit code meaning "end by the same signal with its default action". */
+#define SM_EXIT_RERAISE (-1)
+
+/**
+ * Catches SIGINT (Ctrl+C): purge, then exit with SIGINT's exit code
+ * (default 1). Replaces any handler and list set by an earlier catch call.
+ * Errors: SM_ERR_NOMEM (thread or pipe), SM_ERR_UNSUPPORTED (sigaction).
+ */
+SM_API sm_status sm_signal_catch_interrupt(void);
+
+/**
+ * Catches every supported signal: SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+ * SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT. fn may be NULL. See
+ * docs/signals.md for what happens per signal. Errors: as above.
+ */
+SM_API sm_status sm_signal_catch(sm_signal_fn fn, void *ctx);
+
+/**
+ * Catches exactly the count signals listed; others keep their behaviour.
+ * Errors: SM_ERR_INVALID (signals NULL with count > 0, count 0, SIGKILL,
+ * SIGSTOP or a signal not in the supported list), and as above.
+ */
+SM_API sm_status sm_signal_catch_signals(sm_signal_fn fn, void *ctx, const int *signals,
+                                         size_t count);
+
+/**
+ * Sets the exit code used after signo is handled (default 1), or
+ * SM_EXIT_RERAISE to end by the signal itself. Valid codes: 0..255.
+ * Errors: SM_ERR_INVALID (unsupported signal or code out of range).
+ */
+SM_API sm_status sm_signal_set_exit_code(int signo, int code);
+
+/**
+ * Restores the handlers that were installed before the first catch call and
+ * stops the handler thread. Idempotent. Must not be called from the user
+ * handler. Errors: SM_ERR_UNSUPPORTED (sigaction failed).
+ */
+SM_API sm_status sm_signal_release(void);
+
+/** Purges, then exits the process with code (noreturn). */
+SM_API SM_NORETURN void sm_exit(int code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SECUREMEMORY_H */

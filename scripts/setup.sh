@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything securememory needs on a fresh Debian 12 machine:
+# Debian packages (compiler, libsodium, debuggers, sanitizer runtimes) and the
+# pinned Python tools of requirements-dev.txt in a project-local .venv.
+# Re-running it is fast and changes nothing when everything is present.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+debs=(build-essential pkg-config libsodium-dev gdb valgrind clang clang-format
+      libclang-rt-14-dev util-linux python3-venv)
+
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+py=${PYTHON:-python3}
+stamp=.venv/.requirements-dev.sha256
+want=$(sha256sum requirements-dev.txt | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: creating .venv with the pinned Python tools"
+  [ -x .venv/bin/python ] || "$py" -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+  echo "$want" > "$stamp"
+fi
+echo "setup: ready (.venv/bin has meson, ninja, swig, pytest)"

@@ -1,0 +1,133 @@
+/*
+ * A tiny test harness for the C tests: TAP output (meson's 'tap' protocol),
+ * checks that record a failure and go on, and helpers to run code in a
+ * forked child (for faults, signals and resource limits).
+ *
+ * Use:
+ *   static void test_something(void) { CHECK(x == 1); CHECK_STATUS(f(), SM_OK); }
+ *   int main(void) { RUN(test_something); return harness_done(); }
+ */
+#ifndef SM_TEST_HARNESS_H
+#define SM_TEST_HARNESS_H
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "securememory.h"
+
+static int harness_test_no;
+static int harness_failed_tests;
+static int harness_current_failed;
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            printf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                      \
+            harness_current_failed = 1;                                                            \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_STATUS(expr, want)                                                                   \
+    do {                                                                                           \
+        sm_status got_ = (expr);                                                                   \
+        if (got_ != (want)) {                                                                      \
+            printf("# %s:%d: %s gave %s, wanted %s\n", __FILE__, __LINE__, #expr,                  \
+                   sm_status_name(got_), sm_status_name(want));                                    \
+            harness_current_failed = 1;                                                            \
+        }                                                                                          \
+    } while (0)
+
+/* Stops the current test when a precondition fails (the test function returns). */
+#define REQUIRE(cond)                                                                              \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            printf("# %s:%d: requirement failed: %s\n", __FILE__, __LINE__, #cond);                \
+            harness_current_failed = 1;                                                            \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
+#define RUN(fn) harness_run(#fn, fn)
+
+static inline void harness_run(const char *name, void (*fn)(void)) {
+    harness_current_failed = 0;
+    fflush(stdout);
+    fn();
+    harness_test_no++;
+    if (harness_current_failed)
+        harness_failed_tests++;
+    printf("%s %d - %s\n", harness_current_failed ? "not ok" : "ok", harness_test_no, name);
+    fflush(stdout);
+}
+
+static inline int harness_done(void) {
+    printf("1..%d\n", harness_test_no);
+    return harness_failed_tests ? 1 : 0;
+}
+
+/* 1 when every byte of p[0..len) is zero. */
+static inline int all_zero(const void *p, size_t len) {
+    const unsigned char *b = p;
+    unsigned char acc = 0;
+    for (size_t i = 0; i < len; i++)
+        acc |= b[i];
+    return acc == 0;
+}
+
+/*
+ * Runs fn(arg) in a forked child and returns its wait status. The child
+ * exits 0 when fn returns 0, 1 otherwise; a fault shows as WIFSIGNALED.
+ */
+static inline int run_in_child(int (*fn)(void *), void *arg) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* No core files from children that are meant to crash. */
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        _exit(fn(arg) == 0 ? 0 : 1);
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return st;
+}
+
+static inline int child_killed_by(int st, int sig) {
+    return WIFSIGNALED(st) && WTERMSIG(st) == sig;
+}
+
+static inline int child_exited_with(int st, int code) {
+    return WIFEXITED(st) && WEXITSTATUS(st) == code;
+}
+
+/*
+ * Drops CAP_IPC_LOCK from the calling process (root ignores RLIMIT_MEMLOCK
+ * while it holds it) and sets RLIMIT_MEMLOCK to limit bytes. For children.
+ * Returns 0 on success.
+ */
+static inline int drop_ipc_lock_and_limit(rlim_t limit) {
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capget, &hdr, data) != 0)
+        return -1;
+    unsigned idx = CAP_IPC_LOCK / 32, bit = 1u << (CAP_IPC_LOCK % 32);
+    data[idx].effective &= ~bit;
+    data[idx].permitted &= ~bit;
+    data[idx].inheritable &= ~bit;
+    if (syscall(SYS_capset, &hdr, data) != 0)
+        return -1;
+    struct rlimit rl = {limit, limit};
+    return setrlimit(RLIMIT_MEMLOCK, &rl);
+}
+
+#endif
