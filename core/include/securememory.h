@@ -47,9 +47,9 @@ extern "C" {
 #define SM_NORETURN
 #endif
 
-#define SM_VERSION_MAJOR 0
-#define SM_VERSION_MINOR 1
-#define SM_VERSION_PATCH 0
+#define SM_VERSION_MAJOR  0
+#define SM_VERSION_MINOR  1
+#define SM_VERSION_PATCH  0
 #define SM_VERSION_STRING "0.1.0"
 
 /** The library's version string, e.g. "0.1.0". Never NULL. */
@@ -122,11 +122,11 @@ typedef enum sm_fork_policy {
  * change fields: `size` lets the struct grow without breaking callers.
  */
 typedef struct sm_config {
-    size_t size;                  /**< sizeof(sm_config); set by sm_config_default(). */
-    sm_lock_policy lock_policy;   /**< Default SM_LOCK_STRICT. */
-    sm_fork_policy fork_policy;   /**< Default SM_FORK_WIPE. */
-    int disable_core_dumps;       /**< Nonzero: lower the soft RLIMIT_CORE to 0. Default 0. */
-    uint32_t rekey_interval_ms;   /**< Coffer re-key interval; 0 = never. Default 500. */
+    size_t size;                /**< sizeof(sm_config); set by sm_config_default(). */
+    sm_lock_policy lock_policy; /**< Default SM_LOCK_STRICT. */
+    sm_fork_policy fork_policy; /**< Default SM_FORK_WIPE. */
+    int disable_core_dumps;     /**< Nonzero: lower the soft RLIMIT_CORE to 0. Default 0. */
+    uint32_t rekey_interval_ms; /**< Coffer re-key interval; 0 = never. Default 500. */
 } sm_config;
 
 /** Fills *cfg with the defaults. cfg must not be NULL. Thread-safe. */
@@ -300,16 +300,16 @@ SM_API void sm_purge(void);
 
 /** Counters about the library's memory. Initialise `size` (see sm_stats_get). */
 typedef struct sm_stats {
-    size_t size;                 /**< sizeof(sm_stats); set by the caller. */
-    uint64_t live_buffers;       /**< Guarded buffers alive (public ones and internal ones). */
-    uint64_t bytes_in_use;       /**< Data bytes held by live buffers. */
-    uint64_t bytes_locked;       /**< Bytes currently mlocked by the library. */
-    uint64_t peak_bytes_locked;  /**< Highest bytes_locked seen. */
-    uint64_t lock_failures;      /**< Allocations left unlocked under SM_LOCK_BEST_EFFORT. */
+    size_t size;                     /**< sizeof(sm_stats); set by the caller. */
+    uint64_t live_buffers;           /**< Guarded buffers alive (public ones and internal ones). */
+    uint64_t bytes_in_use;           /**< Data bytes held by live buffers. */
+    uint64_t bytes_locked;           /**< Bytes currently mlocked by the library. */
+    uint64_t peak_bytes_locked;      /**< Highest bytes_locked seen. */
+    uint64_t lock_failures;          /**< Allocations left unlocked under SM_LOCK_BEST_EFFORT. */
     uint64_t live_secrets_protected; /**< Open secrets of kind SM_KIND_PROTECTED. */
     uint64_t live_secrets_enclave;   /**< Open secrets of kind SM_KIND_ENCLAVE. */
-    uint64_t live_enclaves;      /**< sm_enclave handles not yet freed. */
-    uint64_t mapped_bytes;       /**< Bytes of address space mapped for guarded memory. */
+    uint64_t live_enclaves;          /**< sm_enclave handles not yet freed. */
+    uint64_t mapped_bytes;           /**< Bytes of address space mapped for guarded memory. */
 } sm_stats;
 
 /**

@@ -21,7 +21,7 @@ typedef struct sm_region {
     size_t inner_len; /* inner bytes (a page multiple) */
     uint8_t *base;    /* the whole mapping, guards included */
     size_t total;
-    int locked;       /* 1 when the inner pages are mlocked */
+    int locked; /* 1 when the inner pages are mlocked */
 } sm_region;
 
 /* Bytes of inner pages needed for len bytes; 0 on overflow. */
@@ -39,5 +39,13 @@ sm_status sm__pages_protect(const sm_region *r, sm_prot prot);
 
 /* Makes the inner pages writable, wipes them, unlocks and unmaps. */
 void sm__pages_release(sm_region *r);
+
+/*
+ * Test hook: when set, called with the inner pages after the wipe and right
+ * before they are unmapped, so tests can check the bytes really are zero.
+ * NULL (the default) disables it; it costs one atomic load per release.
+ */
+typedef void (*sm_release_observer)(const uint8_t *inner, size_t len);
+void sm__pages_set_release_observer(sm_release_observer fn);
 
 #endif

@@ -1,0 +1,254 @@
+/*
+ * Guarded buffers: [guard page][canary | data][guard page].
+ *
+ * Each buffer has a mutex `mu` guarding its state and protection. The state
+ * goes ALIVE -> DYING -> DEAD once. The thread that moves it to DYING (a
+ * destroy, or sm_purge through the registry) owns the teardown and does it
+ * without holding `mu`; other destroyers wait for DEAD, except sm_purge,
+ * which must not wait (the owner may be waiting for purge's registry pin).
+ *
+ * Lock order: buffer mu -> (nothing). Registry calls are made without mu.
+ */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buffer.h"
+#include "config.h"
+#include "pages.h"
+#include "registry.h"
+#include "stats.h"
+
+#define CANARY_LEN 16u
+
+enum { ALIVE, DYING, DEAD };
+
+struct sm_buffer {
+    pthread_mutex_t mu;
+    pthread_cond_t dead; /* signalled with mu when state becomes DEAD */
+    atomic_int state;    /* written under mu; read lock-free by accessors */
+    sm_prot prot;        /* mu */
+    sm_region region;
+    uint8_t *data;
+    size_t len;
+    size_t slot;
+    uint8_t canary[CANARY_LEN]; /* the expected canary value */
+};
+
+static int is_alive(const sm_buffer *b) {
+    return atomic_load_explicit(&((sm_buffer *)b)->state, memory_order_acquire) == ALIVE;
+}
+
+static uint8_t *canary_at(const sm_buffer *b) {
+    return b->data - CANARY_LEN;
+}
+
+static sm_status buffer_destroy(sm_buffer *b, int wait_if_dying);
+
+static void purge_public_buffer(void *obj) {
+    (void)buffer_destroy(obj, 0);
+}
+
+static sm_status place(sm_buffer *b, size_t len) {
+    sm_status st = sm__pages_acquire(len + CANARY_LEN, &b->region);
+    if (st != SM_OK)
+        return st;
+    b->len = len;
+    b->data = b->region.inner + b->region.inner_len - len;
+    randombytes_buf(b->canary, CANARY_LEN);
+    memcpy(canary_at(b), b->canary, CANARY_LEN);
+    return SM_OK;
+}
+
+static sm_status enroll(sm_buffer *b, int owned) {
+    sm_status st = sm__registry_add(b, owned ? NULL : purge_public_buffer, &b->slot);
+    if (st != SM_OK)
+        return st;
+    sm__registry_set_region(b->slot, b->region.inner, b->region.inner_len);
+    sm__stat_add(SM_CTR_LIVE_BUFFERS, 1);
+    sm__stat_add(SM_CTR_BYTES_IN_USE, b->len);
+    return SM_OK;
+}
+
+static int size_ok(size_t len) {
+    return len > 0 && len <= SIZE_MAX / 2 && sm__pages_round(len + CANARY_LEN) != 0;
+}
+
+sm_status sm__buffer_alloc(size_t len, int owned, sm_buffer **out) {
+    if (out == NULL)
+        return SM_ERR_INVALID;
+    *out = NULL;
+    if (!size_ok(len))
+        return SM_ERR_INVALID;
+    sm_status st = sm__ensure_init();
+    if (st != SM_OK)
+        return st;
+    sm_buffer *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return SM_ERR_NOMEM;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->dead, NULL);
+    b->prot = SM_PROT_READWRITE;
+    atomic_store_explicit(&b->state, ALIVE, memory_order_release);
+    st = place(b, len);
+    if (st == SM_OK) {
+        /* Enrolled last: from here on a concurrent purge may destroy it. */
+        st = enroll(b, owned);
+        if (st != SM_OK)
+            sm__pages_release(&b->region);
+    }
+    if (st != SM_OK) {
+        pthread_cond_destroy(&b->dead);
+        pthread_mutex_destroy(&b->mu);
+        free(b);
+        return st;
+    }
+    *out = b;
+    return SM_OK;
+}
+
+uint8_t *sm__buffer_bytes(const sm_buffer *b) {
+    return b->data;
+}
+
+sm_status sm_buffer_new(size_t len, sm_buffer **out) {
+    return sm__buffer_alloc(len, 0, out);
+}
+
+sm_status sm_buffer_new_random(size_t len, sm_buffer **out) {
+    sm_status st = sm__buffer_alloc(len, 0, out);
+    if (st == SM_OK)
+        randombytes_buf((*out)->data, len);
+    return st;
+}
+
+sm_status sm_buffer_new_from_bytes(void *src, size_t len, sm_buffer **out) {
+    sm_status st = src == NULL ? SM_ERR_INVALID : sm__buffer_alloc(len, 0, out);
+    if (st == SM_OK)
+        memcpy((*out)->data, src, len);
+    sm_wipe(src, len);
+    return st;
+}
+
+uint8_t *sm_buffer_data(sm_buffer *b) {
+    return b != NULL && is_alive(b) ? b->data : NULL;
+}
+
+size_t sm_buffer_size(const sm_buffer *b) {
+    return b != NULL && is_alive(b) ? b->len : 0;
+}
+
+int sm_buffer_is_alive(const sm_buffer *b) {
+    return b != NULL && is_alive(b);
+}
+
+static sm_status set_prot(sm_buffer *b, sm_prot prot) {
+    if (b == NULL)
+        return SM_ERR_INVALID;
+    pthread_mutex_lock(&b->mu);
+    sm_status st = SM_ERR_CLOSED;
+    if (is_alive(b)) {
+        st = b->prot == prot ? SM_OK : sm__pages_protect(&b->region, prot);
+        if (st == SM_OK)
+            b->prot = prot;
+    }
+    pthread_mutex_unlock(&b->mu);
+    return st;
+}
+
+sm_status sm_buffer_freeze(sm_buffer *b) {
+    return set_prot(b, SM_PROT_READ);
+}
+
+sm_status sm_buffer_melt(sm_buffer *b) {
+    return set_prot(b, SM_PROT_READWRITE);
+}
+
+sm_status sm_buffer_noaccess(sm_buffer *b) {
+    return set_prot(b, SM_PROT_NONE);
+}
+
+sm_prot sm_buffer_protection(const sm_buffer *b) {
+    if (b == NULL)
+        return SM_PROT_NONE;
+    sm_buffer *m = (sm_buffer *)b;
+    pthread_mutex_lock(&m->mu);
+    sm_prot p = is_alive(m) ? m->prot : SM_PROT_NONE;
+    pthread_mutex_unlock(&m->mu);
+    return p;
+}
+
+/* With mu held and the pages readable: 1 when the canary is intact. */
+static int canary_intact(const sm_buffer *b) {
+    return sm_equal(canary_at(b), b->canary, CANARY_LEN);
+}
+
+sm_status sm_buffer_check(const sm_buffer *b) {
+    if (b == NULL)
+        return SM_ERR_INVALID;
+    sm_buffer *m = (sm_buffer *)b;
+    pthread_mutex_lock(&m->mu);
+    sm_status st = SM_ERR_CLOSED;
+    if (is_alive(m)) {
+        st = m->prot == SM_PROT_NONE ? sm__pages_protect(&m->region, SM_PROT_READ) : SM_OK;
+        if (st == SM_OK) {
+            st = canary_intact(m) ? SM_OK : SM_ERR_CANARY;
+            if (m->prot == SM_PROT_NONE)
+                (void)sm__pages_protect(&m->region, SM_PROT_NONE);
+        }
+    }
+    pthread_mutex_unlock(&m->mu);
+    return st;
+}
+
+/* Teardown by the thread that moved the buffer to DYING; mu not held. */
+static sm_status teardown(sm_buffer *b) {
+    sm_status st = SM_OK;
+    if (sm__pages_protect(&b->region, SM_PROT_READ) == SM_OK && !canary_intact(b))
+        st = SM_ERR_CANARY;
+    sm__registry_remove(b->slot);
+    sm__pages_release(&b->region);
+    sm__stat_sub(SM_CTR_LIVE_BUFFERS, 1);
+    sm__stat_sub(SM_CTR_BYTES_IN_USE, b->len);
+    b->slot = SM_REGISTRY_NONE;
+    return st;
+}
+
+static sm_status buffer_destroy(sm_buffer *b, int wait_if_dying) {
+    pthread_mutex_lock(&b->mu);
+    int state = atomic_load_explicit(&b->state, memory_order_relaxed);
+    if (state != ALIVE) {
+        while (wait_if_dying && atomic_load_explicit(&b->state, memory_order_relaxed) == DYING)
+            pthread_cond_wait(&b->dead, &b->mu);
+        pthread_mutex_unlock(&b->mu);
+        return SM_OK;
+    }
+    atomic_store_explicit(&b->state, DYING, memory_order_release);
+    pthread_mutex_unlock(&b->mu);
+
+    sm_status st = teardown(b);
+
+    pthread_mutex_lock(&b->mu);
+    b->prot = SM_PROT_NONE;
+    atomic_store_explicit(&b->state, DEAD, memory_order_release);
+    pthread_cond_broadcast(&b->dead);
+    pthread_mutex_unlock(&b->mu);
+    return st;
+}
+
+sm_status sm_buffer_destroy(sm_buffer *b) {
+    if (b == NULL)
+        return SM_ERR_INVALID;
+    return buffer_destroy(b, 1);
+}
+
+void sm_buffer_free(sm_buffer *b) {
+    if (b == NULL)
+        return;
+    (void)buffer_destroy(b, 1);
+    pthread_cond_destroy(&b->dead);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}

@@ -1,0 +1,113 @@
+/*
+ * The guarded-page allocator: one anonymous mapping per region,
+ * [guard][inner pages][guard], guards PROT_NONE. The interface (pages.h)
+ * is what the buffer layer sees, so this can be swapped for a pool.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "config.h"
+#include "pages.h"
+#include "stats.h"
+#include "status.h"
+
+static _Atomic(sm_release_observer) release_observer; /* test hook, atomic */
+
+void sm__pages_set_release_observer(sm_release_observer fn) {
+    atomic_store(&release_observer, fn);
+}
+
+size_t sm__pages_round(size_t len) {
+    size_t ps = sm_page_size();
+    if (len == 0 || len > SIZE_MAX - (ps - 1))
+        return 0;
+    return (len + ps - 1) & ~(ps - 1);
+}
+
+static sm_status advise(uint8_t *base, size_t total) {
+    /* Dump exclusion is advisory; fork wiping is a promise, so it must hold. */
+    (void)madvise(base, total, MADV_DONTDUMP);
+    if (sm__fork_policy() == SM_FORK_WIPE && madvise(base, total, MADV_WIPEONFORK) != 0)
+        return sm__fail(SM_ERR_UNSUPPORTED, errno);
+    return SM_OK;
+}
+
+static sm_status lock_inner(sm_region *r) {
+    sm_lock_policy policy = sm__lock_policy();
+    if (policy == SM_LOCK_OFF)
+        return SM_OK;
+    if (mlock(r->inner, r->inner_len) == 0) {
+        r->locked = 1;
+        sm__stat_add(SM_CTR_BYTES_LOCKED, r->inner_len);
+        return SM_OK;
+    }
+    if (policy == SM_LOCK_STRICT)
+        return sm__fail(SM_ERR_MLOCK, errno);
+    sm__stat_add(SM_CTR_LOCK_FAILURES, 1);
+    return SM_OK;
+}
+
+static sm_status map_region(size_t inner_len, sm_region *r) {
+    size_t ps = sm_page_size();
+    if (inner_len > SIZE_MAX - 2 * ps)
+        return SM_ERR_INVALID;
+    r->total = inner_len + 2 * ps;
+    r->inner_len = inner_len;
+    void *p = mmap(NULL, r->total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return sm__fail(SM_ERR_NOMEM, errno);
+    r->base = p;
+    r->inner = r->base + ps;
+    if (mprotect(r->inner, inner_len, PROT_READ | PROT_WRITE) != 0) {
+        int err = errno;
+        munmap(p, r->total);
+        return sm__fail(err == ENOMEM ? SM_ERR_NOMEM : SM_ERR_PROTECT, err);
+    }
+    return SM_OK;
+}
+
+sm_status sm__pages_acquire(size_t inner_len, sm_region *out) {
+    memset(out, 0, sizeof *out);
+    size_t len = sm__pages_round(inner_len);
+    if (len == 0)
+        return SM_ERR_INVALID;
+    sm_region r = {0};
+    sm_status st = map_region(len, &r);
+    if (st != SM_OK)
+        return st;
+    st = advise(r.base, r.total);
+    if (st == SM_OK)
+        st = lock_inner(&r);
+    if (st != SM_OK) {
+        munmap(r.base, r.total);
+        return st;
+    }
+    sm__stat_add(SM_CTR_MAPPED_BYTES, r.total);
+    *out = r;
+    return SM_OK;
+}
+
+sm_status sm__pages_protect(const sm_region *r, sm_prot prot) {
+    return sm_mem_protect(r->inner, r->inner_len, prot);
+}
+
+void sm__pages_release(sm_region *r) {
+    if (r->base == NULL)
+        return;
+    if (mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) == 0) {
+        sm_wipe(r->inner, r->inner_len);
+        sm_release_observer observe = atomic_load(&release_observer);
+        if (observe != NULL)
+            observe(r->inner, r->inner_len);
+    }
+    if (r->locked) {
+        (void)munlock(r->inner, r->inner_len);
+        sm__stat_sub(SM_CTR_BYTES_LOCKED, r->inner_len);
+    }
+    (void)munmap(r->base, r->total);
+    sm__stat_sub(SM_CTR_MAPPED_BYTES, r->total);
+    memset(r, 0, sizeof *r);
+}
