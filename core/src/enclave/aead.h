@@ -11,10 +11,10 @@
 
 #include "securememory.h"
 
-#define SM_AEAD_KEYBYTES 32u
+#define SM_AEAD_KEYBYTES   32u
 #define SM_AEAD_NONCEBYTES 24u
-#define SM_AEAD_TAGBYTES 16u
-#define SM_AEAD_OVERHEAD (SM_AEAD_NONCEBYTES + SM_AEAD_TAGBYTES)
+#define SM_AEAD_TAGBYTES   16u
+#define SM_AEAD_OVERHEAD   (SM_AEAD_NONCEBYTES + SM_AEAD_TAGBYTES)
 
 /* Encrypts m[0..mlen) with key and nonce into c (mlen + TAGBYTES), with optional ad. */
 void sm__aead_encrypt(uint8_t *c, const uint8_t *m, size_t mlen, const uint8_t *ad, size_t adlen,

@@ -23,7 +23,17 @@ sm_status sm__coffer_with_key(sm_key_fn fn, void *ctx);
 /* Destroys the key (sm_purge). A new one is made lazily on next use. */
 void sm__coffer_purge(void);
 
-/* Stops the re-key thread, if running (library shutdown, tests). */
+/*
+ * Stops the re-key thread, if running, and joins it. Registered with
+ * atexit() on first use; tests call it too. A later coffer use starts the
+ * thread again (when the interval is nonzero).
+ */
 void sm__coffer_shutdown(void);
+
+/* Re-keys done so far, by the thread or sm_coffer_rekey() (for tests). */
+uint64_t sm__coffer_rekey_count(void);
+
+/* 1 while the re-key thread exists (for tests). */
+int sm__coffer_rekey_thread_running(void);
 
 #endif

@@ -1,0 +1,411 @@
+/*
+ * The coffer: the process key that seals every enclave.
+ *
+ * The key is never stored whole. Two guarded, locked, owned buffers hold
+ * `left` and `right`, with key = left XOR BLAKE2b-256(right). Each use
+ * rebuilds the key into a slot of a guarded scratch buffer, hands the slot
+ * to the caller's function and wipes it. A re-key draws a new right' and
+ * sets left' = left XOR H(right) XOR H(right'): the representation changes,
+ * the key does not. sm__coffer_purge() destroys left and right; the next
+ * use makes a fresh key, so enclaves sealed before cannot be opened.
+ *
+ * Global state and locks
+ * ----------------------
+ * - co.mu guards `co` (the key parts, the scratch slots, `stale`). It is a
+ *   leaf lock: held only for hashing, XOR, randombytes and slot
+ *   bookkeeping, never while allocating or freeing a buffer or calling out.
+ *   Callers may hold their own locks (secret mu, stream mu) when they call
+ *   in; the key is used by their function with co.mu released.
+ * - rk.mu guards the re-key thread's lifecycle (`rk`). Also a leaf: the
+ *   thread sleeps in a timed wait on rk.cv (which releases rk.mu) and
+ *   re-keys with rk.mu released, so it never holds a lock purge needs.
+ * - The two are never held together, except by the fork handlers, which
+ *   take rk.mu then co.mu so a child never inherits either one locked.
+ * - rekeys is an atomic counter (tests).
+ * Lock order: (caller's locks) -> rk.mu -> co.mu; nothing is taken while
+ * co.mu is held.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "buffer.h"
+#include "coffer.h"
+#include "config.h"
+
+#define PART_BYTES   32u
+#define SLOT_BYTES   64u /* one cache line per slot */
+#define SLOT_COUNT   63u /* slot 0 is for the co.mu holder; 1..62 serve users */
+#define SLOTS_FULL   ((UINT64_C(1) << SLOT_COUNT) - 1)
+#define IDLE_POLL_MS 1000u /* re-check period while the interval is 0 */
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t slot_freed; /* with mu: a user slot was given back */
+    sm_buffer *left;           /* NULL: no key (never made, or purged) */
+    sm_buffer *right;
+    sm_buffer *scratch; /* SLOT_COUNT slots; made once, kept for the process */
+    uint64_t used;      /* bit i: slot i taken; bit 0 always set */
+    unsigned waiters;   /* threads waiting for a slot */
+    int stale;          /* fork child: the parts were wiped, drop them */
+} co = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, NULL, 1, 0, 0};
+
+enum { RK_IDLE, RK_RUNNING, RK_STOPPING };
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* CLOCK_MONOTONIC; wakes the thread and joiners */
+    pthread_t thread;
+    int state;
+    atomic_int active; /* lock-free hint for the fast path: state != RK_IDLE */
+} rk = {.mu = PTHREAD_MUTEX_INITIALIZER, .state = RK_IDLE};
+
+static pthread_once_t coffer_once = PTHREAD_ONCE_INIT;
+static atomic_uint_fast64_t rekeys;
+
+/* ------------------------------------------------------------------ */
+/* Key representation (co.mu held)                                     */
+/* ------------------------------------------------------------------ */
+
+static uint8_t *slot_at(unsigned i) {
+    return sm__buffer_bytes(co.scratch) + (size_t)i * SLOT_BYTES;
+}
+
+static void hash_right(uint8_t out[PART_BYTES]) {
+    crypto_generichash(out, PART_BYTES, sm__buffer_bytes(co.right), PART_BYTES, NULL, 0);
+}
+
+static void key_rebuild(uint8_t key[PART_BYTES]) {
+    const uint8_t *left = sm__buffer_bytes(co.left);
+    hash_right(key);
+    for (unsigned j = 0; j < PART_BYTES; j++)
+        key[j] ^= left[j];
+}
+
+/* left ^= H(right) ^ H(right'): the key is never whole in left. */
+static void rekey_locked(void) {
+    uint8_t *h = slot_at(0);
+    uint8_t *left = sm__buffer_bytes(co.left);
+    hash_right(h);
+    randombytes_buf(sm__buffer_bytes(co.right), PART_BYTES);
+    hash_right(h + PART_BYTES);
+    for (unsigned j = 0; j < PART_BYTES; j++)
+        left[j] ^= h[j] ^ h[PART_BYTES + j];
+    sm_wipe(h, 2 * PART_BYTES);
+    atomic_fetch_add_explicit(&rekeys, 1, memory_order_relaxed);
+}
+
+static int ready_locked(void) {
+    return co.left != NULL && co.scratch != NULL && !co.stale;
+}
+
+/* ------------------------------------------------------------------ */
+/* Making and dropping the parts (no lock held)                        */
+/* ------------------------------------------------------------------ */
+
+static sm_status part_new(sm_buffer **out) {
+    sm_status st = sm__buffer_alloc(PART_BYTES, 1, out);
+    if (st == SM_OK)
+        randombytes_buf(sm__buffer_bytes(*out), PART_BYTES);
+    return st;
+}
+
+static sm_status key_new(sm_buffer **left, sm_buffer **right) {
+    sm_status st = part_new(left);
+    if (st == SM_OK && (st = part_new(right)) != SM_OK) {
+        sm_buffer_free(*left);
+        *left = NULL;
+    }
+    return st;
+}
+
+/* Makes what is missing outside co.mu and installs it unless another thread won. */
+static sm_status fill_missing(int need_key, int need_scratch) {
+    sm_buffer *l = NULL, *r = NULL, *s = NULL;
+    sm_status st = need_key ? key_new(&l, &r) : SM_OK;
+    if (st == SM_OK && need_scratch)
+        st = sm__buffer_alloc(SLOT_COUNT * SLOT_BYTES, 1, &s);
+    if (st == SM_OK) {
+        pthread_mutex_lock(&co.mu);
+        if (l != NULL && co.left == NULL && !co.stale) {
+            co.left = l;
+            co.right = r;
+            l = r = NULL;
+        }
+        if (s != NULL && co.scratch == NULL) {
+            co.scratch = s;
+            s = NULL;
+        }
+        pthread_mutex_unlock(&co.mu);
+    }
+    sm_buffer_free(l);
+    sm_buffer_free(r);
+    sm_buffer_free(s);
+    return st;
+}
+
+/* Takes the key parts out (co.mu held); the caller frees them unlocked. */
+static void detach_locked(sm_buffer **left, sm_buffer **right) {
+    *left = co.left;
+    *right = co.right;
+    co.left = co.right = NULL;
+    co.stale = 0;
+}
+
+/* Returns SM_OK with co.mu held and a key present, or an error unlocked. */
+static sm_status lock_ready(void) {
+    for (;;) {
+        pthread_mutex_lock(&co.mu);
+        if (ready_locked())
+            return SM_OK;
+        sm_buffer *old_left = NULL, *old_right = NULL;
+        if (co.stale)
+            detach_locked(&old_left, &old_right);
+        int need_key = co.left == NULL, need_scratch = co.scratch == NULL;
+        pthread_mutex_unlock(&co.mu);
+        sm_buffer_free(old_left);
+        sm_buffer_free(old_right);
+        sm_status st = fill_missing(need_key, need_scratch);
+        if (st != SM_OK)
+            return st;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Slots                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Takes a free user slot and rebuilds the key into it. */
+static sm_status slot_take(unsigned *out) {
+    for (;;) {
+        sm_status st = lock_ready();
+        if (st != SM_OK)
+            return st;
+        if (co.used != SLOTS_FULL)
+            break;
+        co.waiters++;
+        pthread_cond_wait(&co.slot_freed, &co.mu);
+        co.waiters--;
+        pthread_mutex_unlock(&co.mu); /* the key may be gone: check again */
+    }
+    unsigned i = (unsigned)__builtin_ctzll(~co.used);
+    co.used |= UINT64_C(1) << i;
+    key_rebuild(slot_at(i));
+    pthread_mutex_unlock(&co.mu);
+    *out = i;
+    return SM_OK;
+}
+
+static void slot_give(unsigned i) {
+    pthread_mutex_lock(&co.mu);
+    sm_wipe(slot_at(i), PART_BYTES);
+    co.used &= ~(UINT64_C(1) << i);
+    if (co.waiters > 0)
+        pthread_cond_signal(&co.slot_freed);
+    pthread_mutex_unlock(&co.mu);
+}
+
+/* ------------------------------------------------------------------ */
+/* The re-key thread                                                   */
+/* ------------------------------------------------------------------ */
+
+static struct timespec deadline_after(uint32_t ms) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += (time_t)(ms / 1000u);
+    t.tv_nsec += (long)(ms % 1000u) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static void rekey_if_present(void) {
+    pthread_mutex_lock(&co.mu);
+    if (ready_locked())
+        rekey_locked();
+    pthread_mutex_unlock(&co.mu);
+}
+
+/* Sleeps one interval (rk.mu held); 1 when it is time to re-key. */
+static int rk_sleep(void) {
+    uint32_t ms = sm__rekey_interval_ms();
+    struct timespec dl = deadline_after(ms != 0 ? ms : IDLE_POLL_MS);
+    int rc = 0;
+    while (rk.state == RK_RUNNING && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&rk.cv, &rk.mu, &dl);
+    return rk.state == RK_RUNNING && ms != 0;
+}
+
+static void *rk_main(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&rk.mu);
+    while (rk.state == RK_RUNNING) {
+        if (!rk_sleep())
+            continue;
+        pthread_mutex_unlock(&rk.mu);
+        rekey_if_present();
+        pthread_mutex_lock(&rk.mu);
+    }
+    pthread_mutex_unlock(&rk.mu);
+    return NULL;
+}
+
+/* Starts the thread with every signal blocked, so signals go elsewhere. */
+static void rk_start_locked(void) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (pthread_create(&rk.thread, NULL, rk_main, NULL) == 0) {
+        rk.state = RK_RUNNING;
+        atomic_store_explicit(&rk.active, 1, memory_order_relaxed);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Lazily starts the thread when an interval is set (a failed start retries later). */
+static void rk_ensure(void) {
+    if (atomic_load_explicit(&rk.active, memory_order_relaxed) || sm__rekey_interval_ms() == 0)
+        return;
+    pthread_mutex_lock(&rk.mu);
+    if (rk.state == RK_IDLE)
+        rk_start_locked();
+    pthread_mutex_unlock(&rk.mu);
+}
+
+void sm__coffer_shutdown(void) {
+    pthread_mutex_lock(&rk.mu);
+    while (rk.state == RK_STOPPING)
+        pthread_cond_wait(&rk.cv, &rk.mu);
+    if (rk.state == RK_IDLE) {
+        pthread_mutex_unlock(&rk.mu);
+        return;
+    }
+    rk.state = RK_STOPPING;
+    pthread_cond_broadcast(&rk.cv);
+    pthread_t t = rk.thread;
+    pthread_mutex_unlock(&rk.mu);
+
+    pthread_join(t, NULL);
+
+    pthread_mutex_lock(&rk.mu);
+    rk.state = RK_IDLE;
+    atomic_store_explicit(&rk.active, 0, memory_order_relaxed);
+    pthread_cond_broadcast(&rk.cv);
+    pthread_mutex_unlock(&rk.mu);
+}
+
+/* ------------------------------------------------------------------ */
+/* Process hooks: fork and exit                                        */
+/* ------------------------------------------------------------------ */
+
+static void fork_prepare(void) {
+    pthread_mutex_lock(&rk.mu);
+    pthread_mutex_lock(&co.mu);
+}
+
+static void fork_parent(void) {
+    pthread_mutex_unlock(&co.mu);
+    pthread_mutex_unlock(&rk.mu);
+}
+
+static int parts_wiped(void) {
+    const uint8_t *l = sm__buffer_bytes(co.left), *r = sm__buffer_bytes(co.right);
+    uint8_t acc = 0;
+    for (unsigned j = 0; j < PART_BYTES; j++)
+        acc |= l[j] | r[j];
+    return acc == 0;
+}
+
+static void cv_init_monotonic(pthread_cond_t *cv) {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+/*
+ * The child has one thread: no re-key thread and no slot users. Under
+ * SM_FORK_WIPE its key parts read as zeros (key = H(0), known to anyone),
+ * so they are marked stale and replaced by a fresh key on first use.
+ */
+static void fork_child(void) {
+    co.used = 1;
+    co.waiters = 0;
+    pthread_cond_init(&co.slot_freed, NULL);
+    if (co.left != NULL && parts_wiped())
+        co.stale = 1;
+    rk.state = RK_IDLE;
+    atomic_store_explicit(&rk.active, 0, memory_order_relaxed);
+    cv_init_monotonic(&rk.cv);
+    pthread_mutex_unlock(&co.mu);
+    pthread_mutex_unlock(&rk.mu);
+}
+
+static void coffer_init(void) {
+    cv_init_monotonic(&rk.cv);
+    (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+    (void)atexit(sm__coffer_shutdown); /* no thread outlives the library */
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry points                                                        */
+/* ------------------------------------------------------------------ */
+
+sm_status sm__coffer_with_key(sm_key_fn fn, void *ctx) {
+    if (fn == NULL)
+        return SM_ERR_INVALID;
+    sm_status st = sm__ensure_init();
+    if (st != SM_OK)
+        return st;
+    pthread_once(&coffer_once, coffer_init);
+    rk_ensure();
+    unsigned i = 0;
+    st = slot_take(&i);
+    if (st != SM_OK)
+        return st;
+    st = fn(ctx, slot_at(i));
+    slot_give(i);
+    return st;
+}
+
+sm_status sm_coffer_rekey(void) {
+    sm_status st = sm__ensure_init();
+    if (st != SM_OK)
+        return st;
+    pthread_once(&coffer_once, coffer_init);
+    rk_ensure();
+    st = lock_ready();
+    if (st != SM_OK)
+        return st;
+    rekey_locked();
+    pthread_mutex_unlock(&co.mu);
+    return SM_OK;
+}
+
+void sm__coffer_purge(void) {
+    sm_buffer *left = NULL, *right = NULL;
+    pthread_mutex_lock(&co.mu);
+    detach_locked(&left, &right);
+    pthread_mutex_unlock(&co.mu);
+    sm_buffer_free(left);
+    sm_buffer_free(right);
+}
+
+uint64_t sm__coffer_rekey_count(void) {
+    return atomic_load_explicit(&rekeys, memory_order_relaxed);
+}
+
+int sm__coffer_rekey_thread_running(void) {
+    pthread_mutex_lock(&rk.mu);
+    int running = rk.state != RK_IDLE;
+    pthread_mutex_unlock(&rk.mu);
+    return running;
+}
