@@ -292,8 +292,11 @@ SM_API void sm_buffer_free(sm_buffer *b);
  * Wipes and releases every live buffer and closes every live secret (their
  * handles stay valid and report not alive / closed), and destroys the
  * coffer key, so enclaves sealed before the purge can no longer be opened
- * (SM_ERR_AUTH). Waits for in-flight secret readers to release. Streams
- * sealed before the purge become unreadable (SM_ERR_AUTH).
+ * (SM_ERR_AUTH). Waits for in-flight secret readers to release. A stream
+ * that held data loses it for good: its size becomes 0, reads, next and
+ * flush give SM_ERR_AUTH and writes SM_ERR_CLOSED (a FIFO that lost bytes
+ * must not hand out later ones as if contiguous); an empty stream stays
+ * usable.
  * Thread-safe; may be called at any time and any number of times.
  */
 SM_API void sm_purge(void);
@@ -503,9 +506,11 @@ SM_API size_t sm_stream_chunk_size(const sm_stream *s);
 
 /**
  * Appends a copy of data[0..len) (not wiped: data may be read-only, such
- * as a secret's view). len 0 does nothing.
- * Errors: SM_ERR_INVALID (s NULL, data NULL with len > 0), SM_ERR_NOMEM,
- * SM_ERR_MLOCK, SM_ERR_PROTECT.
+ * as a secret's view). len 0 does nothing. All or nothing: on failure the
+ * stream is unchanged.
+ * Errors: SM_ERR_INVALID (s NULL, data NULL with len > 0), SM_ERR_CLOSED
+ * (a purge wiped data this stream held), SM_ERR_NOMEM, SM_ERR_MLOCK,
+ * SM_ERR_PROTECT.
  */
 SM_API sm_status sm_stream_write(sm_stream *s, const void *data, size_t len);
 
@@ -543,8 +548,14 @@ SM_API void sm_stream_free(sm_stream *s);
 
 /**
  * A user signal handler. It runs on the library's dedicated handler thread,
- * outside signal context, so it may allocate, log and take locks. After it
- * returns the library purges and ends the process.
+ * outside signal context, so it may allocate, log and take locks.
+ * - SIGINT, SIGTERM, SIGHUP, SIGQUIT: it runs first; then the library purges
+ *   and ends the process with exit() on the handler thread (so atexit
+ *   handlers run), or by the signal under SM_EXIT_RERAISE. A second caught
+ *   signal while it runs ends the process at once, after a lock-free wipe.
+ * - SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT: the faulting thread wipes every
+ *   secret first; the handler then gets at most 2 seconds, and the process
+ *   dies by the signal.
  */
 typedef void (*sm_signal_fn)(void *ctx, int signo);
 
@@ -554,6 +565,8 @@ typedef void (*sm_signal_fn)(void *ctx, int signo);
 /**
  * Catches SIGINT (Ctrl+C): purge, then exit with SIGINT's exit code
  * (default 1). Replaces any handler and list set by an earlier catch call.
+ * Like every catch function, it installs its handler even where the signal
+ * was ignored (nohup, background jobs); release restores the old action.
  * Errors: SM_ERR_NOMEM (thread or pipe), SM_ERR_UNSUPPORTED (sigaction).
  */
 SM_API sm_status sm_signal_catch_interrupt(void);
@@ -574,16 +587,19 @@ SM_API sm_status sm_signal_catch_signals(sm_signal_fn fn, void *ctx, const int *
                                          size_t count);
 
 /**
- * Sets the exit code used after signo is handled (default 1), or
- * SM_EXIT_RERAISE to end by the signal itself. Valid codes: 0..255.
+ * Sets the exit code used after signo is handled, or SM_EXIT_RERAISE to end
+ * by the signal itself. Valid codes: 0..255. Defaults: 1 for SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT; SM_EXIT_RERAISE for SIGSEGV, SIGBUS, SIGILL, SIGFPE and
+ * SIGABRT (a code set for those ends with _exit(code) after the wipe).
  * Errors: SM_ERR_INVALID (unsupported signal or code out of range).
  */
 SM_API sm_status sm_signal_set_exit_code(int signo, int code);
 
 /**
  * Restores the handlers that were installed before the first catch call and
- * stops the handler thread. Idempotent. Must not be called from the user
- * handler. Errors: SM_ERR_UNSUPPORTED (sigaction failed).
+ * stops the handler thread. Idempotent. Errors: SM_ERR_INVALID (called from
+ * the user handler, which runs on the thread it would stop),
+ * SM_ERR_UNSUPPORTED (sigaction failed).
  */
 SM_API sm_status sm_signal_release(void);
 

@@ -109,6 +109,10 @@ sm_status sm__buffer_alloc(size_t len, int owned, sm_buffer **out) {
     return SM_OK;
 }
 
+void sm__buffer_publish(sm_buffer *b) {
+    sm__registry_set_purge(b->slot, purge_public_buffer);
+}
+
 uint8_t *sm__buffer_bytes(const sm_buffer *b) {
     return b->data;
 }
@@ -118,16 +122,20 @@ sm_status sm_buffer_new(size_t len, sm_buffer **out) {
 }
 
 sm_status sm_buffer_new_random(size_t len, sm_buffer **out) {
-    sm_status st = sm__buffer_alloc(len, 0, out);
-    if (st == SM_OK)
+    sm_status st = sm__buffer_alloc(len, 1, out);
+    if (st == SM_OK) {
         randombytes_buf((*out)->data, len);
+        sm__buffer_publish(*out);
+    }
     return st;
 }
 
 sm_status sm_buffer_new_from_bytes(void *src, size_t len, sm_buffer **out) {
-    sm_status st = src == NULL ? SM_ERR_INVALID : sm__buffer_alloc(len, 0, out);
-    if (st == SM_OK)
+    sm_status st = src == NULL ? SM_ERR_INVALID : sm__buffer_alloc(len, 1, out);
+    if (st == SM_OK) {
         memcpy((*out)->data, src, len);
+        sm__buffer_publish(*out);
+    }
     sm_wipe(src, len);
     return st;
 }

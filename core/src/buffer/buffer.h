@@ -13,6 +13,13 @@
 sm_status sm__buffer_alloc(size_t len, int owned, sm_buffer **out);
 
 /*
+ * Hands an owned buffer out as a public one: from now on sm_purge destroys
+ * it. Fill a new public buffer while it is still owned, then publish it, so
+ * a concurrent purge never unmaps it under the fill.
+ */
+void sm__buffer_publish(sm_buffer *b);
+
+/*
  * Data pointer without the alive check or locking, for owners that manage
  * the buffer's lifetime themselves.
  */

@@ -99,6 +99,12 @@ void sm__registry_set_region(size_t i, void *base, size_t len) {
     atomic_store_explicit(&s->region_base, (uintptr_t)base, memory_order_release);
 }
 
+void sm__registry_set_purge(size_t i, sm_purge_fn purge) {
+    pthread_mutex_lock(&reg_lock);
+    slot_at(i)->purge = purge;
+    pthread_mutex_unlock(&reg_lock);
+}
+
 void sm__registry_remove(size_t i) {
     if (i == SM_REGISTRY_NONE)
         return;

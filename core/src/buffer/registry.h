@@ -30,6 +30,9 @@ sm_status sm__registry_add(void *obj, sm_purge_fn purge, size_t *slot_out);
 /* Sets (or clears with base NULL) the region wiped by sm__registry_wipe_all(). */
 void sm__registry_set_region(size_t slot, void *base, size_t len);
 
+/* Sets the entry's purge function (an owner handing the object out). */
+void sm__registry_set_purge(size_t slot, sm_purge_fn purge);
+
 /* Removes the entry; waits while another thread's purge has it pinned. */
 void sm__registry_remove(size_t slot);
 

@@ -95,7 +95,7 @@ sm_status sm__enclave_open_buffer(const sm_enclave *e, int owned, sm_buffer **ou
     if (e == NULL || out == NULL)
         return SM_ERR_INVALID;
     sm_buffer *b = NULL;
-    sm_status st = sm__buffer_alloc(e->len, owned, &b);
+    sm_status st = sm__buffer_alloc(e->len, 1, &b); /* owned while filled */
     if (st != SM_OK)
         return st;
     st = sm__enclave_decrypt(e, sm__buffer_bytes(b));
@@ -105,6 +105,8 @@ sm_status sm__enclave_open_buffer(const sm_enclave *e, int owned, sm_buffer **ou
         sm_buffer_free(b);
         return st;
     }
+    if (!owned)
+        sm__buffer_publish(b);
     *out = b;
     return SM_OK;
 }

@@ -256,7 +256,7 @@ static sm_status drain(sm_stream *s, uint8_t *dst, size_t cap, size_t *moved) {
 
 /* A new public read-only buffer holding a copy of p[0..n). */
 static sm_status copy_out(const uint8_t *p, size_t n, sm_buffer **out) {
-    sm_status st = sm__buffer_alloc(n, 0, out);
+    sm_status st = sm__buffer_alloc(n, 1, out); /* owned while filled */
     if (st != SM_OK)
         return st;
     memcpy(sm__buffer_bytes(*out), p, n);
@@ -264,8 +264,10 @@ static sm_status copy_out(const uint8_t *p, size_t n, sm_buffer **out) {
     if (st != SM_OK) {
         sm_buffer_free(*out);
         *out = NULL;
+        return st;
     }
-    return st;
+    sm__buffer_publish(*out);
+    return SM_OK;
 }
 
 static sm_status next_locked(sm_stream *s, sm_buffer **out) {
@@ -320,7 +322,7 @@ static void release_all(sm_stream *s) {
 
 static sm_status flush_locked(sm_stream *s, sm_buffer **out) {
     sm_buffer *b = NULL;
-    sm_status st = sm__buffer_alloc(atomic_load(&s->size), 0, &b);
+    sm_status st = sm__buffer_alloc(atomic_load(&s->size), 1, &b); /* owned while filled */
     if (st == SM_OK)
         st = gather(s, sm__buffer_bytes(b));
     if (st == SM_OK)
@@ -329,6 +331,7 @@ static sm_status flush_locked(sm_stream *s, sm_buffer **out) {
         sm_buffer_free(b);
         return st;
     }
+    sm__buffer_publish(b);
     front_drop(s);
     list_clear(&s->sealed);
     pending_reset(s);
@@ -351,7 +354,8 @@ static sm_status readable_locked(sm_stream *s) {
 /*
  * sm_purge: wipes and frees everything queued. A stream that held bytes
  * is broken for good (a FIFO that lost bytes in the middle must not hand
- * out later ones as if contiguous); an empty one stays usable.
+ * out later ones as if contiguous): its size is 0, reads give SM_ERR_AUTH
+ * and writes SM_ERR_CLOSED. An empty one stays usable.
  */
 static void stream_purge(void *obj) {
     sm_stream *s = obj;
@@ -359,6 +363,7 @@ static void stream_purge(void *obj) {
     if (atomic_load(&s->size) > 0)
         s->broken = 1;
     release_all(s);
+    atomic_store(&s->size, 0);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -400,7 +405,8 @@ sm_status sm_stream_write(sm_stream *s, const void *data, size_t len) {
     if (len == 0)
         return SM_OK;
     pthread_mutex_lock(&s->mu);
-    sm_status st = write_locked(s, data, len);
+    /* A stream that lost bytes to a purge takes no more: they could never be read. */
+    sm_status st = s->broken ? SM_ERR_CLOSED : write_locked(s, data, len);
     pthread_mutex_unlock(&s->mu);
     return st;
 }

@@ -80,6 +80,7 @@ static int fail_alloc_with_tiny_memlock(void *arg) {
 }
 
 static void test_src_wiped_when_lock_fails(void) {
+    REQUIRE_REAL_MLOCK();
     CHECK(child_exited_with(run_in_child(fail_alloc_with_tiny_memlock, NULL), 0));
 }
 
@@ -317,6 +318,7 @@ static int lock_off_policy_child(void *arg) {
 }
 
 static void test_lock_policies_under_memlock_limit(void) {
+    REQUIRE_REAL_MLOCK();
     CHECK(child_exited_with(run_in_child(strict_policy_child, NULL), 0));
     CHECK(child_exited_with(run_in_child(best_effort_policy_child, NULL), 0));
     CHECK(child_exited_with(run_in_child(lock_off_policy_child, NULL), 0));

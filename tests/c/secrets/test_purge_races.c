@@ -1,0 +1,114 @@
+/*
+ * sm_purge racing with every constructor that fills a new public buffer
+ * (enclave open, random and copied buffers, stream next/flush). A purge may
+ * destroy the new buffer once it is handed out, but never while it is being
+ * filled: before the fix these crashed with SIGSEGV inside the fill.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "harness.h"
+
+static atomic_int stop;
+static atomic_int unexpected;
+
+static void expect_ok_or_purged(sm_status st) {
+    /* SM_ERR_AUTH: the enclave's key was purged before the open. */
+    if (st != SM_OK && st != SM_ERR_AUTH && st != SM_ERR_EOF)
+        unexpected++;
+}
+
+static void *open_enclaves(void *arg) {
+    (void)arg;
+    while (!stop) {
+        sm_enclave *e = NULL;
+        if (sm_enclave_new_random(3 * 4096, &e) != SM_OK)
+            continue;
+        for (int i = 0; i < 20; i++) {
+            sm_buffer *b = NULL;
+            expect_ok_or_purged(sm_enclave_open(e, &b));
+            sm_buffer_free(b);
+        }
+        sm_enclave_free(e);
+    }
+    return NULL;
+}
+
+static void *fill_buffers(void *arg) {
+    (void)arg;
+    static uint8_t src[64 * 1024];
+    while (!stop) {
+        sm_buffer *b = NULL;
+        expect_ok_or_purged(sm_buffer_new_random(sizeof src, &b));
+        sm_buffer_free(b);
+        b = NULL;
+        expect_ok_or_purged(sm_buffer_new_from_bytes(src, sizeof src, &b));
+        sm_buffer_free(b);
+    }
+    return NULL;
+}
+
+static void *drain_streams(void *arg) {
+    (void)arg;
+    static uint8_t data[40000];
+    while (!stop) {
+        sm_stream *s = NULL;
+        if (sm_stream_new(0, &s) != SM_OK)
+            continue;
+        sm_buffer *b = NULL;
+        if (sm_stream_write(s, data, sizeof data) == SM_OK) {
+            expect_ok_or_purged(sm_stream_next(s, &b));
+            sm_buffer_free(b);
+            b = NULL;
+            sm_status st = sm_stream_flush(s, &b);
+            if (st != SM_OK && st != SM_ERR_AUTH && st != SM_ERR_EOF)
+                unexpected++;
+            sm_buffer_free(b);
+        }
+        sm_stream_free(s);
+    }
+    return NULL;
+}
+
+static int race_with_purge(void *arg) {
+    void *(*worker)(void *) = arg;
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, worker, NULL);
+    for (int i = 0; i < 300; i++) {
+        sm_purge();
+        usleep(200);
+    }
+    stop = 1;
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    return unexpected == 0 ? 0 : 1;
+}
+
+/* In a child, so a crash is reported as a failed check, not a dead runner. */
+static void check_race(void *(*worker)(void *)) {
+    int st = run_in_child(race_with_purge, (void *)worker);
+    if (WIFSIGNALED(st))
+        printf("# child died by signal %d\n", WTERMSIG(st));
+    CHECK(child_exited_with(st, 0));
+}
+
+static void test_enclave_open_races_with_purge(void) {
+    check_race(open_enclaves);
+}
+
+static void test_buffer_fill_races_with_purge(void) {
+    check_race(fill_buffers);
+}
+
+static void test_stream_next_and_flush_race_with_purge(void) {
+    check_race(drain_streams);
+}
+
+int main(void) {
+    RUN(test_enclave_open_races_with_purge);
+    RUN(test_buffer_fill_races_with_purge);
+    RUN(test_stream_next_and_flush_race_with_purge);
+    return harness_done();
+}
