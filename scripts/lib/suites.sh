@@ -31,7 +31,9 @@ c_suite() {
   eval "meson test -C '$dir' --print-errorlogs --num-processes $jobs $args" >"$log" 2>&1
   local rc=$?
   # Count TAP subtests from meson's log: lines "ok N" / "not ok N" / "# SKIP".
-  local tlog="$dir/meson-logs/testlog.txt"
+  # meson names the log after the wrapper (testlog-valgrind.txt): take the newest.
+  local tlog
+  tlog=$(ls -t "$dir"/meson-logs/testlog*.txt 2>/dev/null | head -1)
   local ok fail skip
   ok=$(grep -cE '^ok [0-9]+' "$tlog" 2>/dev/null || true)
   fail=$(grep -cE '^not ok [0-9]+' "$tlog" 2>/dev/null || true)
@@ -58,7 +60,7 @@ install_check() {
           $(pkg-config --cflags securememory) $(pkg-config --libs securememory) -o "$1/hello"
        LD_LIBRARY_PATH="$1/lib" "$1/hello" >/dev/null
        cc -static-libgcc examples/c/hello.c $(pkg-config --cflags securememory) \
-          "$1/lib/libsecurememory.a" $(pkg-config --libs-only-l --static securememory) -o "$1/hello-static"
+          "$1/lib/libsecurememory.a" $(pkg-config --libs libsodium) -pthread -o "$1/hello-static"
        "$1/hello-static" >/dev/null
        objdump -T "$1/lib/libsecurememory.so" | grep -q " sm_secret_new$"
        ! objdump -T "$1/lib/libsecurememory.so" | grep -q " sm__"

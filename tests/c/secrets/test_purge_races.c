@@ -37,21 +37,23 @@ static void *open_enclaves(void *arg) {
 
 static void *fill_buffers(void *arg) {
     (void)arg;
-    static uint8_t src[64 * 1024];
+    enum { LEN = 64 * 1024 };
+    uint8_t *src = calloc(1, LEN); /* per thread: the library wipes it */
     while (!stop) {
         sm_buffer *b = NULL;
-        expect_ok_or_purged(sm_buffer_new_random(sizeof src, &b));
+        expect_ok_or_purged(sm_buffer_new_random(LEN, &b));
         sm_buffer_free(b);
         b = NULL;
-        expect_ok_or_purged(sm_buffer_new_from_bytes(src, sizeof src, &b));
+        expect_ok_or_purged(sm_buffer_new_from_bytes(src, LEN, &b));
         sm_buffer_free(b);
     }
+    free(src);
     return NULL;
 }
 
 static void *drain_streams(void *arg) {
     (void)arg;
-    static uint8_t data[40000];
+    static const uint8_t data[40000]; /* read-only: streams do not wipe their input */
     while (!stop) {
         sm_stream *s = NULL;
         if (sm_stream_new(0, &s) != SM_OK)
