@@ -104,6 +104,15 @@ static inline int harness_done(void) {
     return harness_failed_tests ? 1 : 0;
 }
 
+/* The library's counters now. */
+static inline sm_stats stats_now(void) {
+    sm_stats s;
+    memset(&s, 0, sizeof s);
+    s.size = sizeof s;
+    sm_stats_get(&s);
+    return s;
+}
+
 /* 1 when every byte of p[0..len) is zero. */
 static inline int all_zero(const void *p, size_t len) {
     const unsigned char *b = p;

@@ -427,7 +427,9 @@ sm_status sm_stream_read(sm_stream *s, uint8_t *dst, size_t cap, size_t *nread) 
     return moved > 0 ? SM_OK : st;
 }
 
-sm_status sm_stream_next(sm_stream *s, sm_buffer **out) {
+/* Runs take (next_locked or flush_locked) under mu on a readable stream. */
+static sm_status take_buffer(sm_stream *s, sm_buffer **out,
+                             sm_status (*take)(sm_stream *, sm_buffer **)) {
     if (out != NULL)
         *out = NULL;
     if (s == NULL || out == NULL)
@@ -435,22 +437,17 @@ sm_status sm_stream_next(sm_stream *s, sm_buffer **out) {
     pthread_mutex_lock(&s->mu);
     sm_status st = readable_locked(s);
     if (st == SM_OK)
-        st = next_locked(s, out);
+        st = take(s, out);
     pthread_mutex_unlock(&s->mu);
     return st;
 }
 
+sm_status sm_stream_next(sm_stream *s, sm_buffer **out) {
+    return take_buffer(s, out, next_locked);
+}
+
 sm_status sm_stream_flush(sm_stream *s, sm_buffer **out) {
-    if (out != NULL)
-        *out = NULL;
-    if (s == NULL || out == NULL)
-        return SM_ERR_INVALID;
-    pthread_mutex_lock(&s->mu);
-    sm_status st = readable_locked(s);
-    if (st == SM_OK)
-        st = flush_locked(s, out);
-    pthread_mutex_unlock(&s->mu);
-    return st;
+    return take_buffer(s, out, flush_locked);
 }
 
 size_t sm_stream_size(const sm_stream *s) {

@@ -4,14 +4,6 @@
 #include "enclave.h"
 #include "harness.h"
 
-static sm_stats stats_now(void) {
-    sm_stats s;
-    memset(&s, 0, sizeof s);
-    s.size = sizeof s;
-    sm_stats_get(&s);
-    return s;
-}
-
 static void fill_pattern(uint8_t *p, size_t len, uint32_t seed) {
     for (size_t i = 0; i < len; i++) {
         seed = seed * 1664525u + 1013904223u;

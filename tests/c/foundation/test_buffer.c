@@ -7,14 +7,6 @@
 #include "pages.h"
 #include "registry.h"
 
-static sm_stats stats_now(void) {
-    sm_stats s;
-    memset(&s, 0, sizeof s);
-    s.size = sizeof s;
-    sm_stats_get(&s);
-    return s;
-}
-
 static void test_new_is_zeroed_and_writable(void) {
     size_t sizes[] = {
         1,      31, 32, sm_page_size() - 1, sm_page_size(), sm_page_size() + 1, 3 * sm_page_size(),

@@ -10,14 +10,6 @@
 static const sm_kind kinds[] = {SM_KIND_PROTECTED, SM_KIND_ENCLAVE};
 #define FOR_EACH_KIND(k) for (size_t ki_ = 0; ki_ < 2 && ((k) = kinds[ki_], 1); ki_++)
 
-static sm_stats stats_now(void) {
-    sm_stats s;
-    memset(&s, 0, sizeof s);
-    s.size = sizeof s;
-    sm_stats_get(&s);
-    return s;
-}
-
 /* Live buffers once everything is purged: only the coffer's long-lived
  * scratch buffer may remain. */
 static uint64_t buffers_after_purge(void) {
