@@ -31,6 +31,7 @@ import gc
 import sys
 import threading
 import time
+import warnings
 from typing import Any, Callable
 
 from ._errors import InvalidArgumentError, SecretClosedError
@@ -379,6 +380,40 @@ class Handle:
             ptr, self._ptr = self._ptr, None
         self._free(ptr)
         return True
+
+
+class HandleOwner:
+    """The lifetime of an object that owns a Handle in `self._handle`:
+    close(), a context manager that closes, and a ResourceWarning (then a
+    close) when it is garbage collected unclosed, as files do.
+    """
+
+    __slots__ = ()
+    _handle: Handle
+
+    def _unclosed_message(self) -> str:
+        return f"unclosed {type(self).__name__.lower()}"
+
+    @property
+    def closed(self) -> bool:
+        return self._handle.closed
+
+    def close(self) -> None:
+        """Wipe and free what the object holds. Idempotent."""
+        self._handle.close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle is None or handle.closed:
+            return
+        warnings.warn(self._unclosed_message(), ResourceWarning, stacklevel=2, source=self)
+        handle.close()
 
 
 class _HandleUse:

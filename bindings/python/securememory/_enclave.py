@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from . import _access
@@ -13,7 +12,7 @@ from ._lib import ffi, lib, size_arg, wipeable
 __all__ = ["Enclave"]
 
 
-class Enclave:
+class Enclave(_access.HandleOwner):
     """Sealed (encrypted) bytes; open() decrypts into a new read-only Buffer.
 
     Immutable; any number of threads may open it at once. close() frees the
@@ -74,28 +73,8 @@ class Enclave:
         """The plaintext size in bytes."""
         return self._size
 
-    @property
-    def closed(self) -> bool:
-        return self._handle.closed
-
-    def close(self) -> None:
-        """Wipe and free the ciphertext. Idempotent."""
-        self._handle.close()
-
-    def __enter__(self) -> Enclave:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is None or handle.closed:
-            return
-        warnings.warn(
-            f"unclosed enclave of {self._size} bytes", ResourceWarning, stacklevel=2, source=self
-        )
-        handle.close()
+    def _unclosed_message(self) -> str:
+        return f"unclosed enclave of {self._size} bytes"
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "sealed"

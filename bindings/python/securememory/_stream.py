@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from . import _access
@@ -13,7 +12,7 @@ from ._lib import ffi, lib, readable, size_arg, writable
 __all__ = ["Stream"]
 
 
-class Stream:
+class Stream(_access.HandleOwner):
     """A thread-safe FIFO of sealed chunks (sm_stream), usable as a binary file.
 
     write() appends (the data is copied, not wiped); read() / readinto()
@@ -126,27 +125,6 @@ class Stream:
         return Buffer._wrap(out[0])
 
     # -- lifetime ------------------------------------------------------------
-    @property
-    def closed(self) -> bool:
-        return self._handle.closed
-
-    def close(self) -> None:
-        """Wipe and free everything queued. Idempotent."""
-        self._handle.close()
-
-    def __enter__(self) -> Stream:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is None or handle.closed:
-            return
-        warnings.warn("unclosed stream", ResourceWarning, stacklevel=2, source=self)
-        handle.close()
-
     def __repr__(self) -> str:
         if self.closed:
             return "<securememory.Stream closed>"
