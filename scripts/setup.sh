@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 debs=(build-essential pkg-config libsodium-dev gdb valgrind clang clang-format
-      libclang-rt-14-dev util-linux python3-venv)
+      libclang-rt-14-dev util-linux python3-venv patchelf)
 
 missing=()
 for p in "${debs[@]}"; do

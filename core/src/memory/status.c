@@ -30,8 +30,9 @@ static const status_text texts[SM_STATUS_COUNT] = {
     [SM_ERR_CLOSED] = {"SM_ERR_CLOSED",
                        "the object was closed, destroyed or purged; create a new one"},
     [SM_ERR_AUTH] = {"SM_ERR_AUTH",
-                     "sealed data failed authentication: it was tampered with, or sealed before "
-                     "a purge destroyed the key that could open it"},
+                     "sealed data failed authentication: it was tampered with, sealed before a "
+                     "purge destroyed the key that could open it, or sealed by the parent of a "
+                     "process forked under SM_FORK_WIPE (the child gets its own key)"},
     [SM_ERR_CANARY] = {"SM_ERR_CANARY",
                        "a buffer's canary was corrupted: something wrote before the start of its "
                        "data; the memory was wiped and released anyway"},
