@@ -136,7 +136,8 @@ sm_status sm_buffer_new_from_bytes(void *src, size_t len, sm_buffer **out) {
         memcpy((*out)->data, src, len);
         sm__buffer_publish(*out);
     }
-    sm_wipe(src, len);
+    if (size_ok(len)) /* a length no allocation could have is not src's length */
+        sm_wipe(src, len);
     return st;
 }
 
@@ -161,6 +162,24 @@ static sm_status set_prot(sm_buffer *b, sm_prot prot) {
         st = b->prot == prot ? SM_OK : sm__pages_protect(&b->region, prot);
         if (st == SM_OK)
             b->prot = prot;
+    }
+    pthread_mutex_unlock(&b->mu);
+    return st;
+}
+
+sm_status sm__buffer_with_data(sm_buffer *b, sm_prot during, int after, sm_data_fn fn, void *ctx) {
+    pthread_mutex_lock(&b->mu);
+    sm_status st = SM_ERR_CLOSED;
+    if (is_alive(b)) {
+        sm_prot before = b->prot;
+        st = before == during ? SM_OK : sm__pages_protect(&b->region, during);
+        if (st == SM_OK) {
+            b->prot = during;
+            st = fn(ctx, b->data, b->len);
+            sm_prot target = after == SM__PROT_RESTORE ? before : (sm_prot)after;
+            if (target != during && sm__pages_protect(&b->region, target) == SM_OK)
+                b->prot = target;
+        }
     }
     pthread_mutex_unlock(&b->mu);
     return st;
@@ -214,8 +233,13 @@ sm_status sm_buffer_check(const sm_buffer *b) {
 /* Teardown by the thread that moved the buffer to DYING; mu not held. */
 static sm_status teardown(sm_buffer *b) {
     sm_status st = SM_OK;
-    if (sm__pages_protect(&b->region, SM_PROT_READ) == SM_OK && !canary_intact(b))
-        st = SM_ERR_CANARY;
+    if (sm__pages_protect(&b->region, SM_PROT_READWRITE) == SM_OK) {
+        if (!canary_intact(b))
+            st = SM_ERR_CANARY;
+        /* Wiped before it leaves the registry, so the fault path never
+         * misses live bytes; the page release wipes the whole region again. */
+        sm_wipe(canary_at(b), CANARY_LEN + b->len);
+    }
     sm__registry_remove(b->slot);
     sm__pages_release(&b->region);
     sm__stat_sub(SM_CTR_LIVE_BUFFERS, 1);

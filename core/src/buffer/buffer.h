@@ -19,6 +19,20 @@ sm_status sm__buffer_alloc(size_t len, int owned, sm_buffer **out);
  */
 void sm__buffer_publish(sm_buffer *b);
 
+/* Work on a buffer's bytes: return SM_OK or an error status. */
+typedef sm_status (*sm_data_fn)(void *ctx, uint8_t *data, size_t len);
+
+/* For sm__buffer_with_data's `after`: put back the protection it had. */
+#define SM__PROT_RESTORE (-1)
+
+/*
+ * Runs fn(ctx, data, len) under the buffer's lock, with the data in
+ * protection `during`, then sets `after` (a sm_prot, or SM__PROT_RESTORE).
+ * Holding the lock keeps a concurrent sm_purge from releasing the memory
+ * under fn. Errors: SM_ERR_CLOSED (not alive), SM_ERR_PROTECT, fn's status.
+ */
+sm_status sm__buffer_with_data(sm_buffer *b, sm_prot during, int after, sm_data_fn fn, void *ctx);
+
 /*
  * Data pointer without the alive check or locking, for owners that manage
  * the buffer's lifetime themselves.

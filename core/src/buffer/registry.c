@@ -11,10 +11,13 @@
  * wait (on reg_unpinned) for another thread's purge function to finish, so
  * it must not be called while holding a lock that a purge function takes.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "registry.h"
 
@@ -34,6 +37,9 @@ typedef struct slot {
 
 static _Atomic(slot *) chunks[MAX_CHUNKS]; /* written once each, under reg_lock */
 static atomic_size_t high_water;           /* slots ever handed out */
+
+static atomic_ulong wipe_generation;                /* bumped by every sm__registry_wipe_all */
+static _Atomic(sm_remove_observer) remove_observer; /* test hook */
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t reg_unpinned = PTHREAD_COND_INITIALIZER; /* with reg_lock */
@@ -72,7 +78,40 @@ static void push_free(size_t i) {
     free_head = i;
 }
 
+/*
+ * fork(): the child must not inherit reg_lock held by another thread, nor
+ * pins whose purging threads do not exist in the child.
+ */
+static void fork_prepare(void) {
+    pthread_mutex_lock(&reg_lock);
+}
+
+static void fork_parent(void) {
+    pthread_mutex_unlock(&reg_lock);
+}
+
+static void fork_child(void) {
+    size_t n = atomic_load_explicit(&high_water, memory_order_relaxed);
+    for (size_t i = 0; i < n; i++) {
+        slot *s = slot_at(i);
+        if (s->pinned) {
+            s->pinned = 0;
+            if (!s->live)
+                push_free(i); /* its remove ran while pinned */
+        }
+    }
+    pthread_cond_init(&reg_unpinned, NULL);
+    pthread_mutex_unlock(&reg_lock);
+}
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void install_fork_handlers(void) {
+    (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
 sm_status sm__registry_add(void *obj, sm_purge_fn purge, size_t *slot_out) {
+    pthread_once(&fork_once, install_fork_handlers);
     pthread_mutex_lock(&reg_lock);
     size_t i = SM_REGISTRY_NONE;
     sm_status st = take_slot(&i);
@@ -105,6 +144,17 @@ void sm__registry_set_purge(size_t i, sm_purge_fn purge) {
     pthread_mutex_unlock(&reg_lock);
 }
 
+void sm__registry_set_remove_observer(sm_remove_observer fn) {
+    atomic_store(&remove_observer, fn);
+}
+
+static void observe_removal(const slot *s) {
+    sm_remove_observer observe = atomic_load(&remove_observer);
+    uintptr_t base = atomic_load(&s->region_base);
+    if (observe != NULL && base != 0)
+        observe((const void *)base, atomic_load(&s->region_len));
+}
+
 void sm__registry_remove(size_t i) {
     if (i == SM_REGISTRY_NONE)
         return;
@@ -112,6 +162,7 @@ void sm__registry_remove(size_t i) {
     slot *s = slot_at(i);
     while (s->pinned && !pthread_equal(s->pinner, pthread_self()))
         pthread_cond_wait(&reg_unpinned, &reg_lock);
+    observe_removal(s);
     atomic_store_explicit(&s->region_base, 0, memory_order_release);
     s->live = 0;
     s->obj = NULL;
@@ -157,24 +208,67 @@ void sm__registry_purge_each(void) {
     }
 }
 
-static void wipe_slot(slot *s) {
+#define WIPE_ATTEMPTS 8 /* protection flips tolerated per region */
+
+/*
+ * Writes zeros into p[0..len) through the kernel (read from /dev/zero): a
+ * page that is not writable (re-protected or unmapped by another thread
+ * since we looked) gives EFAULT instead of a fault. Returns the bytes done.
+ */
+static size_t kernel_zero(int zero_fd, uint8_t *p, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = read(zero_fd, p + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    return done;
+}
+
+/* Wipes one region: make it writable, zero it, again if it was re-protected. */
+static void wipe_region(int zero_fd, uint8_t *base, size_t len) {
+    size_t done = 0;
+    for (int attempt = 0; attempt < WIPE_ATTEMPTS && done < len; attempt++) {
+        if (mprotect(base, len, PROT_READ | PROT_WRITE) != 0)
+            return; /* unmapped: nothing left to wipe */
+        if (zero_fd < 0) {
+            sm_wipe(base, len); /* no /dev/zero to read: plain stores, as a last resort */
+            return;
+        }
+        done += kernel_zero(zero_fd, base + done, len - done);
+    }
+}
+
+static void wipe_slot(int zero_fd, slot *s) {
     uintptr_t base = atomic_load_explicit(&s->region_base, memory_order_acquire);
     if (base == 0)
         return;
     size_t len = atomic_load_explicit(&s->region_len, memory_order_acquire);
     if (atomic_load_explicit(&s->region_base, memory_order_acquire) != base)
         return; /* changed under us: the region was released or replaced */
-    if (mprotect((void *)base, len, PROT_READ | PROT_WRITE) == 0)
-        sm_wipe((void *)base, len);
+    wipe_region(zero_fd, (uint8_t *)base, len);
+}
+
+unsigned long sm__registry_wipe_generation(void) {
+    return atomic_load_explicit(&wipe_generation, memory_order_acquire);
 }
 
 void sm__registry_wipe_all(void) {
+    int saved_errno = errno;
+    atomic_fetch_add_explicit(&wipe_generation, 1, memory_order_acq_rel);
+    int zero_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC); /* open is async-signal-safe */
     size_t n = atomic_load_explicit(&high_water, memory_order_acquire);
     for (size_t i = 0; i < n; i++) {
         slot *s = slot_at(i);
         if (s != NULL)
-            wipe_slot(s);
+            wipe_slot(zero_fd, s);
     }
+    if (zero_fd >= 0)
+        close(zero_fd);
+    errno = saved_errno;
 }
 
 size_t sm__registry_count(void) {

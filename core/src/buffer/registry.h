@@ -46,6 +46,22 @@ void sm__registry_purge_each(void);
  */
 void sm__registry_wipe_all(void);
 
+/*
+ * How many times sm__registry_wipe_all() has run (atomic; async-signal-safe
+ * to bump). Owners of long-lived secret state (the coffer) compare it with
+ * the value they saw when they built that state: a change means their
+ * memory was wiped under them, e.g. by a fault the process recovered from.
+ */
+unsigned long sm__registry_wipe_generation(void);
+
+/*
+ * Test hook: when set, called by sm__registry_remove with the entry's region
+ * (if it has one) just before the entry leaves the registry, so tests can
+ * check it was wiped first. NULL (the default) disables it.
+ */
+typedef void (*sm_remove_observer)(const void *base, size_t len);
+void sm__registry_set_remove_observer(sm_remove_observer fn);
+
 /* Number of live entries (for tests). */
 size_t sm__registry_count(void);
 

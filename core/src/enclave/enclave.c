@@ -142,6 +142,16 @@ sm_status sm_enclave_open(const sm_enclave *e, sm_buffer **out) {
     return sm__enclave_open_buffer(e, 0, out);
 }
 
+static sm_status decrypt_into(void *ctx, uint8_t *data, size_t len) {
+    const sm_enclave *e = ctx;
+    if (len != e->len)
+        return SM_ERR_INVALID;
+    sm_status st = sm__enclave_decrypt(e, data);
+    if (st != SM_OK)
+        sm_wipe(data, len);
+    return st;
+}
+
 sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst) {
     if (e == NULL || dst == NULL)
         return SM_ERR_INVALID;
@@ -149,21 +159,12 @@ sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst) {
         return SM_ERR_CLOSED;
     if (sm_buffer_size(dst) != e->len)
         return SM_ERR_INVALID;
-    sm_status st = sm_buffer_melt(dst);
-    uint8_t *data = sm_buffer_data(dst);
-    if (st != SM_OK || data == NULL)
-        return st != SM_OK ? st : SM_ERR_CLOSED;
-    st = sm__enclave_decrypt(e, data);
-    if (st != SM_OK)
-        sm_wipe(data, e->len);
-    sm_status frozen = sm_buffer_freeze(dst);
-    return st != SM_OK ? st : frozen;
+    /* Under dst's lock: a concurrent purge cannot unmap it mid-decrypt. */
+    return sm__buffer_with_data(dst, SM_PROT_READWRITE, SM_PROT_READ, decrypt_into, (void *)e);
 }
 
-/* Makes b's data readable for sealing; *was_none tells whether to restore. */
-static sm_status readable(sm_buffer *b, int *was_none) {
-    *was_none = sm_buffer_protection(b) == SM_PROT_NONE;
-    return *was_none ? sm_buffer_freeze(b) : SM_OK;
+static sm_status seal_data(void *ctx, uint8_t *data, size_t len) {
+    return sm__enclave_seal(data, len, (sm_enclave **)ctx);
 }
 
 sm_status sm_buffer_seal(sm_buffer *b, sm_enclave **out) {
@@ -176,17 +177,9 @@ sm_status sm_buffer_seal(sm_buffer *b, sm_enclave **out) {
         (void)sm_buffer_destroy(b);
     if (st != SM_OK)
         return st;
-    int was_none = 0;
-    st = readable(b, &was_none);
+    st = sm__buffer_with_data(b, SM_PROT_READ, SM__PROT_RESTORE, seal_data, out);
     if (st != SM_OK)
         return st;
-    uint8_t *data = sm_buffer_data(b);
-    st = data != NULL ? sm__enclave_seal(data, sm_buffer_size(b), out) : SM_ERR_CLOSED;
-    if (st != SM_OK) {
-        if (was_none)
-            (void)sm_buffer_noaccess(b);
-        return st;
-    }
     st = sm_buffer_destroy(b);
     if (st != SM_OK) {
         sm_enclave_free(*out);

@@ -357,14 +357,30 @@ static sm_status readable_locked(sm_stream *s) {
  * out later ones as if contiguous): its size is 0, reads give SM_ERR_AUTH
  * and writes SM_ERR_CLOSED. An empty one stays usable.
  */
-static void stream_purge(void *obj) {
-    sm_stream *s = obj;
-    pthread_mutex_lock(&s->mu);
+/* With mu held: drops everything queued; a stream that lost bytes is broken. */
+static void lose_contents_locked(sm_stream *s) {
     if (atomic_load(&s->size) > 0)
         s->broken = 1;
     release_all(s);
     atomic_store(&s->size, 0);
+}
+
+static void stream_purge(void *obj) {
+    sm_stream *s = obj;
+    pthread_mutex_lock(&s->mu);
+    lose_contents_locked(s);
     pthread_mutex_unlock(&s->mu);
+}
+
+/*
+ * With mu held, after a read-type call: a chunk that fails authentication
+ * (sealed under a key a purge destroyed while a write was sealing it) means
+ * bytes are lost, exactly as in a purge: the stream breaks rather than stick.
+ */
+static sm_status after_take_locked(sm_stream *s, sm_status st) {
+    if (st == SM_ERR_AUTH)
+        lose_contents_locked(s);
+    return st;
 }
 
 /* ------------------------------------------------------------------ */
@@ -420,7 +436,7 @@ sm_status sm_stream_read(sm_stream *s, uint8_t *dst, size_t cap, size_t *nread) 
     sm_status st = readable_locked(s);
     size_t moved = 0;
     if (st == SM_OK)
-        st = drain(s, dst, cap, &moved);
+        st = after_take_locked(s, drain(s, dst, cap, &moved));
     pthread_mutex_unlock(&s->mu);
     *nread = moved;
     /* Bytes moved before an error are a success; the error shows next time. */
@@ -437,7 +453,7 @@ static sm_status take_buffer(sm_stream *s, sm_buffer **out,
     pthread_mutex_lock(&s->mu);
     sm_status st = readable_locked(s);
     if (st == SM_OK)
-        st = take(s, out);
+        st = after_take_locked(s, take(s, out));
     pthread_mutex_unlock(&s->mu);
     return st;
 }

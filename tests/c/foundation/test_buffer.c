@@ -60,6 +60,21 @@ static void test_src_wiped_on_failure(void) {
     CHECK_STATUS(sm_buffer_new_from_bytes(NULL, 16, &b), SM_ERR_INVALID);
 }
 
+static int absurd_length_child(void *arg) {
+    (void)arg;
+    uint8_t src[16] = {1};
+    sm_buffer *b = NULL;
+    /* src cannot be SIZE_MAX bytes long: refuse without touching it. */
+    if (sm_buffer_new_from_bytes(src, SIZE_MAX, &b) != SM_ERR_INVALID || b != NULL)
+        return 1;
+    return src[0] == 1 ? 0 : 2;
+}
+
+static void test_absurd_length_is_refused_not_wiped(void) {
+    int st = run_in_child(absurd_length_child, NULL);
+    CHECK(child_exited_with(st, 0));
+}
+
 static int fail_alloc_with_tiny_memlock(void *arg) {
     (void)arg;
     if (drop_ipc_lock_and_limit(0) != 0)
@@ -201,6 +216,32 @@ static void test_destroy_and_purge_wipe_the_bytes(void) {
         sm_buffer_free(bufs[i]);
     }
     sm__pages_set_release_observer(NULL);
+}
+
+static _Atomic size_t removals_seen, removals_dirty;
+
+static void observe_removal(const void *base, size_t len) {
+    removals_seen++;
+    if (!all_zero(base, len))
+        removals_dirty++;
+}
+
+static void test_wiped_before_leaving_the_registry(void) {
+    /* The fault path wipes what the registry lists: a buffer must not leave
+     * it while its bytes are still there. */
+    sm__registry_set_remove_observer(observe_removal);
+    removals_seen = removals_dirty = 0;
+    sm_buffer *a = NULL, *b = NULL;
+    REQUIRE(sm_buffer_new_random(100, &a) == SM_OK);
+    REQUIRE(sm_buffer_new_random(3 * sm_page_size(), &b) == SM_OK);
+    sm_buffer_noaccess(b);
+    sm_buffer_destroy(a);
+    sm_purge();
+    sm__registry_set_remove_observer(NULL);
+    CHECK(removals_seen >= 2);
+    CHECK(removals_dirty == 0);
+    sm_buffer_free(a);
+    sm_buffer_free(b);
 }
 
 static void test_emergency_wipe_clears_in_place(void) {
@@ -409,12 +450,14 @@ int main(void) {
     RUN(test_random_and_from_bytes);
     RUN(test_src_wiped_on_failure);
     RUN(test_src_wiped_when_lock_fails);
+    RUN(test_absurd_length_is_refused_not_wiped);
     RUN(test_invalid_arguments);
     RUN(test_use_after_destroy);
     RUN(test_overflow_faults_at_once);
     RUN(test_underflow_caught_by_canary);
     RUN(test_freeze_melt_noaccess);
     RUN(test_destroy_and_purge_wipe_the_bytes);
+    RUN(test_wiped_before_leaving_the_registry);
     RUN(test_emergency_wipe_clears_in_place);
     RUN(test_stats_count_live_memory);
     RUN(test_lock_policies_under_memlock_limit);
