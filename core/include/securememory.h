@@ -162,7 +162,8 @@ SM_API size_t sm_page_size(void);
  * Maps len bytes (rounded up to whole pages) of zeroed, read-write,
  * anonymous memory, advised MADV_WIPEONFORK under the default fork policy.
  * The caller owns *out and releases it with sm_mem_free(*out, len).
- * Errors: SM_ERR_INVALID (out NULL, len 0 or overflowing), SM_ERR_NOMEM.
+ * Errors: SM_ERR_INVALID (out NULL, len 0 or overflowing), SM_ERR_NOMEM,
+ * SM_ERR_UNSUPPORTED (the kernel refused MADV_WIPEONFORK under SM_FORK_WIPE).
  */
 SM_API sm_status sm_mem_alloc(size_t len, void **out);
 
@@ -227,9 +228,10 @@ typedef struct sm_buffer sm_buffer;
 
 /**
  * Allocates a zeroed, read-write buffer of len bytes. The caller owns *out
- * and releases it with sm_buffer_free().
+ * and releases it with sm_buffer_free(); *out is NULL on every failure.
  * Errors: SM_ERR_INVALID (out NULL, len 0 or too large), SM_ERR_NOMEM,
- * SM_ERR_MLOCK (strict lock policy), SM_ERR_PROTECT.
+ * SM_ERR_MLOCK (strict lock policy), SM_ERR_PROTECT, SM_ERR_UNSUPPORTED
+ * (the kernel refused MADV_WIPEONFORK under SM_FORK_WIPE).
  */
 SM_API sm_status sm_buffer_new(size_t len, sm_buffer **out);
 
@@ -238,7 +240,9 @@ SM_API sm_status sm_buffer_new_random(size_t len, sm_buffer **out);
 
 /**
  * As sm_buffer_new(), filled with a copy of src[0..len); then wipes src,
- * also when the allocation fails. The buffer is read-write.
+ * also when the allocation fails (but not when len is larger than any
+ * buffer could be: such a len cannot be src's length, and src is left
+ * untouched). The buffer is read-write.
  */
 SM_API sm_status sm_buffer_new_from_bytes(void *src, size_t len, sm_buffer **out);
 
@@ -292,12 +296,15 @@ SM_API void sm_buffer_free(sm_buffer *b);
  * Wipes and releases every live buffer and closes every live secret (their
  * handles stay valid and report not alive / closed), and destroys the
  * coffer key, so enclaves sealed before the purge can no longer be opened
- * (SM_ERR_AUTH). Waits for in-flight secret readers to release. A stream
+ * (SM_ERR_AUTH). Waits for in-flight secret readers to release, so calling
+ * it (or sm_exit) from inside an access of your own on the same thread
+ * deadlocks: release first. A stream
  * that held data loses it for good: its size becomes 0, reads, next and
  * flush give SM_ERR_AUTH and writes SM_ERR_CLOSED (a FIFO that lost bytes
  * must not hand out later ones as if contiguous); an empty stream stays
  * usable.
- * Thread-safe; may be called at any time and any number of times.
+ * Thread-safe; may be called any number of times. Objects that another
+ * thread is tearing down at that moment are finished by that thread.
  */
 SM_API void sm_purge(void);
 
@@ -365,9 +372,12 @@ SM_API sm_status sm_enclave_open(const sm_enclave *e, sm_buffer **out);
 
 /**
  * Decrypts into an existing live buffer of exactly sm_enclave_size(e)
- * bytes, which is left read-only. On failure the buffer's data is wiped.
+ * bytes, which is left read-only. On a decryption failure the buffer's
+ * data is wiped; a wrong-size buffer is left untouched. The buffer's lock
+ * is held meanwhile, so a concurrent sm_purge waits rather than unmapping it.
  * Errors: SM_ERR_INVALID (wrong size), SM_ERR_CLOSED (dst destroyed),
- * SM_ERR_AUTH, SM_ERR_PROTECT.
+ * SM_ERR_AUTH, SM_ERR_PROTECT, and SM_ERR_NOMEM / SM_ERR_MLOCK (the coffer
+ * makes its key on first use).
  */
 SM_API sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst);
 
@@ -375,9 +385,10 @@ SM_API sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst);
  * Seals the buffer's data into a new enclave, then destroys the buffer
  * (the handle stays valid; the caller still frees it). On failure the
  * buffer is left alive and unchanged.
- * Errors: SM_ERR_INVALID, SM_ERR_CLOSED, SM_ERR_NOMEM, SM_ERR_PROTECT,
- * SM_ERR_CANARY (the buffer's canary was corrupted: nothing is sealed and
- * the buffer is destroyed).
+ * Errors: SM_ERR_INVALID, SM_ERR_CLOSED, SM_ERR_NOMEM, SM_ERR_MLOCK (the
+ * coffer makes its key on first use), SM_ERR_PROTECT, SM_ERR_CANARY (the
+ * buffer's canary was corrupted: nothing is sealed and the buffer is
+ * destroyed).
  */
 SM_API sm_status sm_buffer_seal(sm_buffer *b, sm_enclave **out);
 

@@ -131,6 +131,8 @@ sm_status sm_buffer_new_random(size_t len, sm_buffer **out) {
 }
 
 sm_status sm_buffer_new_from_bytes(void *src, size_t len, sm_buffer **out) {
+    if (out != NULL)
+        *out = NULL;
     sm_status st = src == NULL ? SM_ERR_INVALID : sm__buffer_alloc(len, 1, out);
     if (st == SM_OK) {
         memcpy((*out)->data, src, len);

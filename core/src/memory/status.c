@@ -35,7 +35,8 @@ static const status_text texts[SM_STATUS_COUNT] = {
                      "process forked under SM_FORK_WIPE (the child gets its own key)"},
     [SM_ERR_CANARY] = {"SM_ERR_CANARY",
                        "a buffer's canary was corrupted: something wrote before the start of its "
-                       "data; the memory was wiped and released anyway"},
+                       "data (when reported by a destroy, the memory was wiped and released "
+                       "anyway)"},
     [SM_ERR_EOF] = {"SM_ERR_EOF", "end of data: the stream or reader is exhausted"},
     [SM_ERR_CALLBACK] = {"SM_ERR_CALLBACK",
                          "the user callback returned nonzero; its value is available from "

@@ -57,7 +57,9 @@ static void test_src_wiped_on_failure(void) {
     sm_buffer *b = (sm_buffer *)0x1;
     CHECK_STATUS(sm_buffer_new_from_bytes(src, 0, &b), SM_ERR_INVALID);
     CHECK(b == NULL);
+    b = (sm_buffer *)0x1;
     CHECK_STATUS(sm_buffer_new_from_bytes(NULL, 16, &b), SM_ERR_INVALID);
+    CHECK(b == NULL);
 }
 
 static int absurd_length_child(void *arg) {
