@@ -268,6 +268,7 @@ void sm__registry_wipe_all(void) {
     }
     if (zero_fd >= 0)
         close(zero_fd);
+    atomic_fetch_add_explicit(&wipe_generation, 1, memory_order_acq_rel);
     errno = saved_errno;
 }
 

@@ -47,10 +47,12 @@ void sm__registry_purge_each(void);
 void sm__registry_wipe_all(void);
 
 /*
- * How many times sm__registry_wipe_all() has run (atomic; async-signal-safe
- * to bump). Owners of long-lived secret state (the coffer) compare it with
- * the value they saw when they built that state: a change means their
- * memory was wiped under them, e.g. by a fault the process recovered from.
+ * The wipe generation: sm__registry_wipe_all() bumps it when it starts and
+ * again when it ends, so it is odd while a wipe runs (atomic; async-signal-
+ * safe to bump). Owners of long-lived secret state (the coffer) compare it
+ * with the value they saw when they built that state: a change (or an odd
+ * value) means their memory was or is being wiped under them, e.g. by a
+ * fault the process recovered from.
  */
 unsigned long sm__registry_wipe_generation(void);
 

@@ -22,11 +22,14 @@ sm_status sm__aead_decrypt(uint8_t *m, const uint8_t *c, size_t clen, const uint
                            const uint8_t key[SM_AEAD_KEYBYTES]) {
     if (clen < SM_AEAD_TAGBYTES)
         return SM_ERR_AUTH;
-    /* libsodium verifies the tag before it writes any plaintext. */
+    /*
+     * libsodium verifies the tag before it writes any plaintext, and on a
+     * mismatch zeroes m itself (memset(m, 0, mlen) in
+     * crypto_aead_chacha20poly1305_ietf_decrypt_detached, which the
+     * XChaCha variant calls with the derived subkey).
+     */
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(m, NULL, NULL, c, clen, ad, adlen, nonce, key) !=
-        0) {
-        sm_wipe(m, clen - SM_AEAD_TAGBYTES);
+        0)
         return SM_ERR_AUTH;
-    }
     return SM_OK;
 }

@@ -15,8 +15,12 @@ typedef sm_status (*sm_key_fn)(void *ctx, const uint8_t key[32]);
 
 /*
  * Rebuilds the key (creating one lazily if there is none, e.g. after a
- * purge) in guarded memory, calls fn(ctx, key), wipes the key, and returns
- * what fn returned (or the coffer's own error).
+ * purge, or a fresh one if the fault path wiped the parts) in guarded
+ * memory, calls fn(ctx, key), wipes the key and the dead stack below the
+ * caller, and returns what fn returned (or the coffer's own error).
+ * SM_ERR_AUTH instead of fn's status: the fault path wiped the process's
+ * secrets while fn ran, so the key fn read may have been zeroed; discard
+ * what fn produced (a seal may be under a known key).
  */
 sm_status sm__coffer_with_key(sm_key_fn fn, void *ctx);
 
@@ -35,5 +39,11 @@ uint64_t sm__coffer_rekey_count(void);
 
 /* 1 while the re-key thread exists (for tests). */
 int sm__coffer_rekey_thread_running(void);
+
+/*
+ * For tests: copies the current key halves (key = left XOR BLAKE2b(right))
+ * and returns 1, or returns 0 (nothing copied) when there is no key.
+ */
+int sm__coffer_parts(uint8_t left[32], uint8_t right[32]);
 
 #endif

@@ -6,15 +6,19 @@
  * One handler thread, started lazily by the first catch call, blocks every
  * asynchronous signal and reads signal numbers from a self-pipe (read end
  * blocking, write end nonblocking, both O_CLOEXEC). For INT, TERM, HUP and
- * QUIT it runs the user handler, then sm_purge() (bounded by a watchdog),
- * then ends the process. For a fault it only runs the user handler; the
- * faulting thread has already wiped and ends the process itself.
+ * QUIT it runs the user handler, then sm_purge() (bounded by a watchdog)
+ * and the lock-free wipe, then ends the process. For a fault it only runs
+ * the user handler; the faulting thread has already wiped and ends the
+ * process itself. An atexit function finishes the wipe when something
+ * calls exit() while a signal is being handled (e.g. the user handler).
  *
  * Global state and locks
  * - api_lock serialises catch, release and the thread's lifecycle. It
- *   guards `installed`, `thread`, `thread_running`, `pipe_rd`, and the
- *   writes to sm__sig.prev (made only while our handler is not installed
- *   for that signal). It is never held while waiting for the thread.
+ *   guards `installed`, `thread`, the pipe's descriptors and identity
+ *   (pipe_fds.rd >= 0 exactly while a handler thread exists, running or gone
+ *   but not yet joined), and the writes to sm__sig.prev (made only while
+ *   our handler is not installed for that signal). It is held while
+ *   waiting for a thread only when that thread has already left its loop.
  * - fn_lock guards user_fn and user_ctx; the handler thread copies them
  *   under it and calls the copy without it.
  * - Everything the OS-level handler reads is an atomic in sm__sig.
@@ -24,9 +28,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,17 +47,23 @@
 
 #define ALL_SIGNALS ((1u << SM__SIG_COUNT) - 1u)
 
+/* The self-pipe's descriptors and the pipe they referred to when made. */
+typedef struct self_pipe {
+    int rd, wr;
+    dev_t dev;
+    ino_t ino;
+} self_pipe;
+
 static pthread_mutex_t api_lock = PTHREAD_MUTEX_INITIALIZER;
-static int installed[SM__SIG_COUNT]; /* api_lock: our handler is installed */
-static pthread_t thread;             /* api_lock, valid while thread_running */
-static int thread_running;           /* api_lock */
-static int pipe_rd = -1;             /* api_lock */
+static int installed[SM__SIG_COUNT];        /* api_lock: our handler is installed */
+static pthread_t thread;                    /* api_lock, valid while pipe_fds.rd >= 0 */
+static self_pipe pipe_fds = {-1, -1, 0, 0}; /* api_lock; rd >= 0 while there is a thread */
 
 static pthread_mutex_t fn_lock = PTHREAD_MUTEX_INITIALIZER;
 static sm_signal_fn user_fn; /* fn_lock */
 static void *user_ctx;       /* fn_lock */
 
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
 /* ------------------------------------------------------------------ */
 /* The handler thread                                                   */
@@ -96,6 +108,18 @@ static void purge_bounded(int signo) {
     atomic_store(&sm__sig.purge_done, 1);
 }
 
+/*
+ * Wipes every secret before the process ends: sm_purge() (bounded), then
+ * the lock-free wipe for what sm_purge() skipped: entries another thread's
+ * purge has pinned (that thread may be waiting for a reader that never
+ * leaves) and entries added meanwhile.
+ */
+static void wipe_everything(int signo) {
+    purge_bounded(signo);
+    sm__sig_wipe();
+    atomic_store(&sm__sig.state, SM__ST_ENDING);
+}
+
 static SM_NORETURN void end_process(int signo) {
     int code = atomic_load(&sm__sig.exit_code[sm__sig_index(signo)]);
     if (code == SM_EXIT_RERAISE)
@@ -104,12 +128,13 @@ static SM_NORETURN void end_process(int signo) {
 }
 
 static SM_NORETURN void handle_async(int signo) {
-    atomic_store(&sm__sig.state, SM__ST_USER);
+    /* Already so unless the signal was queued while a fault was handled. */
+    atomic_store(&sm__sig.signo, signo);
+    atomic_store(&sm__sig.state, SM__ST_ASYNC);
     run_user(signo);
-    atomic_store(&sm__sig.state, SM__ST_PURGING);
-    purge_bounded(signo);
+    wipe_everything(signo);
     sm__sig_call_hook(signo);
-    end_process(signo);
+    end_process(signo); /* exit(): at_exit() sees SM__ST_ENDING and has nothing to do */
 }
 
 /* The faulting thread has wiped and waits (bounded) for this, then ends the process. */
@@ -120,29 +145,71 @@ static void handle_fault(int signo) {
     atomic_compare_exchange_strong(&sm__sig.state, &fault, SM__ST_IDLE);
 }
 
+/* 1 when fd still refers to pipe p (a daemon may have closed it and reused the number). */
+static int is_our_pipe(int fd, const self_pipe *p) {
+    struct stat st;
+    return fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_dev == p->dev &&
+           st.st_ino == p->ino;
+}
+
+/* What start_thread() hands the new thread; on start_thread()'s stack. */
+typedef struct thread_start {
+    self_pipe pipe;
+    sem_t ready; /* posted once the thread has published its tid */
+} thread_start;
+
 static void *thread_main(void *arg) {
-    int rd = (int)(intptr_t)arg;
+    thread_start *start = arg;
+    const self_pipe mine = start->pipe;
     sigset_t mask;
     thread_mask(&mask);
     pthread_sigmask(SIG_SETMASK, &mask, NULL); /* this thread only */
     pthread_setname_np(pthread_self(), "sm-signal");
-    int me = sm__sig_gettid();
-    atomic_store(&sm__sig.thread_tid, me);
-    for (;;) {
+    atomic_store(&sm__sig.thread_tid, sm__sig_gettid());
+    sem_post(&start->ready); /* start is gone from here on */
+    int stopped = 0;
+    /* Never read a descriptor number that now names another file. */
+    while (is_our_pipe(mine.rd, &mine)) {
         unsigned char b = 0;
-        ssize_t n = read(rd, &b, 1);
+        ssize_t n = read(mine.rd, &b, 1);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n != 1 || b == 0)
-            break; /* 0 is release()'s stop request */
+        if (n != 1 || b == 0) {
+            stopped = n == 1; /* 0 is release()'s stop request */
+            break;
+        }
         int idx = sm__sig_index(b);
         if (idx >= 0 && idx < SM__SIG_ASYNC)
             handle_async(b);
         else if (idx >= 0)
             handle_fault(b);
     }
-    atomic_compare_exchange_strong(&sm__sig.thread_tid, &me, 0);
+    /* Otherwise the pipe is gone under us (e.g. a daemon closed every
+     * descriptor; the numbers may already name other files): no one reads
+     * it any more, so the OS handler must take the lock-free path. The next
+     * catch call joins this thread and starts another. */
+    if (!stopped)
+        atomic_store(&sm__sig.pipe_wr, -1);
+    atomic_store(&sm__sig.thread_tid, 0);
     return NULL;
+}
+
+/* Starts the thread on start->pipe; returns once it has published its tid. */
+static int create_thread(thread_start *start) {
+    pthread_attr_t attr;
+    int rc = pthread_attr_init(&attr);
+    if (rc != 0)
+        return rc;
+#ifdef HAVE_ATTR_SIGMASK
+    sigset_t mask;
+    thread_mask(&mask); /* no window in which the new thread takes a signal */
+    pthread_attr_setsigmask_np(&attr, &mask);
+#endif
+    rc = pthread_create(&thread, &attr, thread_main, start);
+    pthread_attr_destroy(&attr);
+    while (rc == 0 && sem_wait(&start->ready) != 0 && errno == EINTR) {
+    }
+    return rc;
 }
 
 /* With api_lock held: creates the self-pipe and the handler thread. */
@@ -150,36 +217,33 @@ static sm_status start_thread(void) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return sm__fail(SM_ERR_NOMEM, errno);
-    int rc = fcntl(fds[1], F_SETFL, O_NONBLOCK) == 0 ? 0 : errno;
-    pthread_attr_t attr;
-    if (rc == 0)
-        rc = pthread_attr_init(&attr);
-    if (rc == 0) {
-#ifdef HAVE_ATTR_SIGMASK
-        sigset_t mask;
-        thread_mask(&mask); /* no window in which the new thread takes a signal */
-        pthread_attr_setsigmask_np(&attr, &mask);
-#endif
-        rc = pthread_create(&thread, &attr, thread_main, (void *)(intptr_t)fds[0]);
-        pthread_attr_destroy(&attr);
+    struct stat st;
+    thread_start start;
+    int rc = 0;
+    if (fcntl(fds[1], F_SETFL, O_NONBLOCK) != 0 || fstat(fds[0], &st) != 0 ||
+        sem_init(&start.ready, 0, 0) != 0) {
+        rc = errno;
+    } else {
+        start.pipe = (self_pipe){fds[0], fds[1], st.st_dev, st.st_ino};
+        rc = create_thread(&start);
+        sem_destroy(&start.ready);
     }
     if (rc != 0) {
         close(fds[0]);
         close(fds[1]);
         return sm__fail(SM_ERR_NOMEM, rc);
     }
-    pipe_rd = fds[0];
+    pipe_fds = start.pipe;
     atomic_store(&sm__sig.owner_pid, (int)getpid());
     atomic_store(&sm__sig.pipe_wr, fds[1]);
-    thread_running = 1;
     return SM_OK;
 }
 
-/* The thread and pipe being stopped by release(), joined without api_lock. */
+/* The thread and pipe being stopped, joined by finish_stop() (release: without api_lock). */
 typedef struct stopping {
     int running;
     pthread_t thread;
-    int rd, wr;
+    self_pipe pipe;
 } stopping;
 
 static void write_stop(int wr) {
@@ -192,30 +256,51 @@ static void write_stop(int wr) {
     }
 }
 
-/* With api_lock held: asks the thread to stop and forgets it. */
+/* With api_lock held: asks the thread to stop (unless it is gone already) and forgets it. */
 static void begin_stop(stopping *s) {
-    s->running = thread_running;
-    if (!thread_running)
+    s->running = pipe_fds.rd >= 0;
+    if (!s->running)
         return;
     s->thread = thread;
-    s->rd = pipe_rd;
-    s->wr = atomic_load(&sm__sig.pipe_wr);
-    write_stop(s->wr);
-    atomic_store(&sm__sig.pipe_wr, -1);
+    s->pipe = pipe_fds;
+    /* From here on a signal takes the lock-free path. */
+    if (atomic_exchange(&sm__sig.pipe_wr, -1) >= 0 && is_our_pipe(s->pipe.wr, &s->pipe))
+        write_stop(s->pipe.wr);
     atomic_store(&sm__sig.state, SM__ST_IDLE);
-    thread_running = 0;
-    pipe_rd = -1;
+    pipe_fds = (self_pipe){-1, -1, 0, 0};
 }
 
-static void finish_stop(const stopping *s) {
+/*
+ * Signals the OS handler accepted while release() stopped the thread: their
+ * bytes came after the stop request. They go to the handlers now installed.
+ */
+static void redeliver(int rd) {
+    if (fcntl(rd, F_SETFL, O_NONBLOCK) != 0)
+        return;
+    unsigned char b;
+    ssize_t n;
+    while ((n = read(rd, &b, 1)) == 1 || (n < 0 && errno == EINTR)) {
+        int idx = n == 1 ? sm__sig_index(b) : -1;
+        if (idx >= 0 && idx < SM__SIG_ASYNC)
+            kill(getpid(), b);
+    }
+}
+
+static void finish_stop(const stopping *s, int pending_to_redeliver) {
     if (!s->running)
         return;
     pthread_join(s->thread, NULL);
     const struct timespec step = {0, 1000 * 1000};
     while (atomic_load(&sm__sig.inflight) != 0)
         nanosleep(&step, NULL); /* an OS handler still holds the old fd */
-    close(s->rd);
-    close(s->wr);
+    /* Descriptors a daemon closed (and maybe reused) are not ours to read or close. */
+    if (is_our_pipe(s->pipe.rd, &s->pipe)) {
+        if (pending_to_redeliver)
+            redeliver(s->pipe.rd);
+        close(s->pipe.rd);
+    }
+    if (is_our_pipe(s->pipe.wr, &s->pipe))
+        close(s->pipe.wr);
 }
 
 /* ------------------------------------------------------------------ */
@@ -311,23 +396,45 @@ static void atfork_parent(void) {
 /* The handlers stay installed; without a thread they take the lock-free
  * path (wipe, then end) until the child calls a catch function again. */
 static void atfork_child(void) {
-    if (thread_running) {
-        close(pipe_rd);
-        close(atomic_load(&sm__sig.pipe_wr));
-    }
+    if (is_our_pipe(pipe_fds.rd, &pipe_fds))
+        close(pipe_fds.rd);
+    if (is_our_pipe(pipe_fds.wr, &pipe_fds))
+        close(pipe_fds.wr);
+    pipe_fds = (self_pipe){-1, -1, 0, 0};
     atomic_store(&sm__sig.pipe_wr, -1);
     atomic_store(&sm__sig.thread_tid, 0);
     atomic_store(&sm__sig.state, SM__ST_IDLE);
     atomic_store(&sm__sig.wipe_owner, 0);
-    thread_running = 0;
-    pipe_rd = -1;
+    /* Threads of the parent that were inside notify() do not exist here. */
+    atomic_store(&sm__sig.inflight, 0);
     pthread_mutex_unlock(&fn_lock);
     pthread_mutex_unlock(&api_lock);
 }
 
-static void register_atfork(void) {
+/*
+ * exit() while a signal is being handled: the user handler called it, or
+ * another thread did before the handler thread was done. Finish the wipe
+ * first (the watchdog bounds it). After handle_async's own exit() the state
+ * is SM__ST_ENDING and there is nothing to do.
+ */
+static void at_exit(void) {
+    int st = atomic_load(&sm__sig.state);
+    if (st == SM__ST_ASYNC) {
+        int signo = atomic_load(&sm__sig.signo);
+        wipe_everything(signo);
+        sm__sig_call_hook(signo);
+    } else if (st == SM__ST_FAULT) {
+        /* The faulting thread wiped before it handed the signal over, and may
+         * hold the library's locks: no sm_purge(), only the lock-free wipe. */
+        sm__sig_wipe();
+    }
+}
+
+static void register_hooks(void) {
     /* On failure the OS handler's pid check still keeps a child off the parent's pipe. */
     (void)pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+    /* On failure an exit() from the user handler skips the wipe, as before catch. */
+    (void)atexit(at_exit);
 }
 
 /* ------------------------------------------------------------------ */
@@ -345,9 +452,15 @@ static void set_fn(sm_signal_fn fn, void *ctx, sm_signal_fn *old_fn, void **old_
 }
 
 static sm_status catch_set(sm_signal_fn fn, void *ctx, unsigned want) {
-    pthread_once(&atfork_once, register_atfork);
+    pthread_once(&hooks_once, register_hooks);
     pthread_mutex_lock(&api_lock);
-    sm_status st = thread_running ? SM_OK : start_thread();
+    if (pipe_fds.rd >= 0 && atomic_load(&sm__sig.pipe_wr) < 0) {
+        /* The thread lost its pipe and left its loop (see thread_main): join it, start another. */
+        stopping gone;
+        begin_stop(&gone);
+        finish_stop(&gone, 0);
+    }
+    sm_status st = pipe_fds.rd >= 0 ? SM_OK : start_thread();
     if (st == SM_OK) {
         sm_signal_fn old_fn;
         void *old_ctx;
@@ -401,12 +514,15 @@ sm_status sm_signal_release(void) {
     void *old_ctx;
     set_fn(NULL, NULL, &old_fn, &old_ctx);
     pthread_mutex_unlock(&api_lock);
-    finish_stop(&s);
+    finish_stop(&s, 1);
     return st;
 }
 
 void sm_exit(int code) {
-    sm_purge();
+    /* While a signal is being handled (e.g. from the user handler), at_exit()
+     * wipes instead, with the purge bounded by the watchdog. */
+    if (atomic_load(&sm__sig.state) == SM__ST_IDLE)
+        sm_purge();
     exit(code);
 }
 
@@ -416,4 +532,11 @@ void sm__signal_set_end_hook(sm__signal_hook hook) {
 
 int sm__signal_thread_tid(void) {
     return atomic_load(&sm__sig.thread_tid);
+}
+
+void sm__signal_pipe_fds(int *rd, int *wr) {
+    pthread_mutex_lock(&api_lock);
+    *rd = pipe_fds.rd;
+    *wr = pipe_fds.wr;
+    pthread_mutex_unlock(&api_lock);
 }

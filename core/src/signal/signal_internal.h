@@ -2,7 +2,8 @@
  * Internal: state shared by the two halves of the signal layer.
  *
  * signal.c        the public API, handler installation, the handler thread
- *                 (runs the user handler, sm_purge, then ends the process).
+ *                 (runs the user handler, sm_purge and the lock-free wipe,
+ *                 then ends the process), the fork and exit hooks.
  * signal_os.c     the OS-level handler and everything it calls: only
  *                 async-signal-safe code (atomics, raw syscalls, no malloc,
  *                 no stdio, no locks). See docs/signals.md.
@@ -27,13 +28,12 @@
 /* How long sm_purge() may take on the handler thread before the lock-free wipe ends it. */
 #define SM__PURGE_WAIT_MS 3000
 
-/* Handler thread states (sm__sig.state). */
+/* Signal layer states (sm__sig.state). */
 enum {
-    SM__ST_IDLE = 0,  /* waiting for a signal */
-    SM__ST_REQUESTED, /* an async signal was written to the pipe */
-    SM__ST_USER,      /* running the user handler for an async signal */
-    SM__ST_PURGING,   /* in sm_purge(), about to end the process */
-    SM__ST_FAULT,     /* running the user handler for a fault */
+    SM__ST_IDLE = 0, /* waiting for a signal */
+    SM__ST_ASYNC,    /* an async signal was accepted: user handler, purge, wipe */
+    SM__ST_FAULT,    /* the handler thread runs the user handler for a fault */
+    SM__ST_ENDING,   /* the secrets are wiped; the process is ending */
 };
 
 /* Called after the wipe, right before the process ends (see sm__signal_set_end_hook). */
@@ -44,11 +44,12 @@ typedef struct sm__sig_shared {
      * for that signal; read by the OS handler only while it is. */
     struct sigaction prev[SM__SIG_COUNT];
     atomic_int exit_code[SM__SIG_COUNT]; /* 0..255 or SM_EXIT_RERAISE */
-    atomic_int pipe_wr;                  /* write end of the self-pipe, -1 when none */
+    atomic_int pipe_wr;                  /* self-pipe write end, -1 when no thread reads it */
     atomic_int owner_pid;                /* process that owns the pipe and thread */
     atomic_int thread_tid;               /* handler thread's kernel tid, 0 when none */
     atomic_int has_fn;                   /* 1 when a user handler is set */
     atomic_int state;                    /* SM__ST_* */
+    atomic_int signo;                    /* the async signal accepted last (for SM__ST_ASYNC) */
     atomic_int inflight;                 /* OS handlers between loading pipe_wr and writing */
     atomic_int wipe_owner;               /* tid running the lock-free wipe, 0 when none */
     atomic_int fault_user_done;          /* the handler thread finished a fault's user handler */
@@ -92,7 +93,12 @@ int sm__sig_gettid(void);
  */
 void sm__signal_set_end_hook(sm__signal_hook hook);
 
-/* The handler thread's kernel thread id, 0 when it is not running (tests). */
+/* The handler thread's kernel thread id, 0 when it is not running (tests).
+ * Set before a catch call that started the thread returns. */
 int sm__signal_thread_tid(void);
+void sm__signal_pipe_fds(int *rd, int *wr);
+
+/* The self-pipe's descriptors, -1 when there is none (tests). */
+void sm__signal_pipe_fds(int *rd, int *wr);
 
 #endif

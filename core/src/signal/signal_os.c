@@ -130,19 +130,22 @@ static int notify(int signo) {
 }
 
 static void on_async(int signo) {
-    int st = atomic_load(&sm__sig.state);
-    for (;;) {
+    /* For at_exit(). Overwriting an accepted signal's number is harmless: in
+     * SM__ST_ASYNC or ENDING this one ends the process below, and in
+     * SM__ST_FAULT the handler thread sets it again from the pipe. */
+    atomic_store(&sm__sig.signo, signo);
+    int st = SM__ST_IDLE;
+    while (!atomic_compare_exchange_weak(&sm__sig.state, &st, SM__ST_ASYNC)) {
         if (st == SM__ST_FAULT) {
             (void)notify(signo); /* queued: handled if the process survives the fault */
             return;
         }
         if (st != SM__ST_IDLE)
             sm__sig_emergency_end(signo); /* a second signal while the first is handled */
-        if (atomic_compare_exchange_weak(&sm__sig.state, &st, SM__ST_REQUESTED))
-            break;
     }
+    /* No handler thread reads the pipe (after fork, or it lost the pipe): end here. */
     if (!notify(signo))
-        sm__sig_emergency_end(signo); /* no handler thread in this process (e.g. after fork) */
+        sm__sig_emergency_end(signo);
 }
 
 /* Lets the handler thread run the user handler for a fault, for a bounded time. */

@@ -75,25 +75,33 @@ static void test_decrypt_rejects_changes(void) {
             SM_ERR_AUTH);
         CHECK(all_zero(out, sizeof out)); /* nothing unauthenticated is left */
     }
-    /* Another AAD, nonce or key. */
+    /* Another AAD, nonce or key: refused, and the output is wiped each time. */
     uint8_t aad[sizeof kat_aad], nonce[sizeof kat_nonce], key[sizeof kat_key];
     memcpy(aad, kat_aad, sizeof aad);
     aad[0] ^= 1;
+    memset(out, 0xAA, sizeof out);
     CHECK_STATUS(
         sm__aead_decrypt(out, kat_sealed, sizeof kat_sealed, aad, sizeof aad, kat_nonce, kat_key),
         SM_ERR_AUTH);
+    CHECK(all_zero(out, sizeof out));
+    memset(out, 0xAA, sizeof out);
     CHECK_STATUS(sm__aead_decrypt(out, kat_sealed, sizeof kat_sealed, NULL, 0, kat_nonce, kat_key),
                  SM_ERR_AUTH);
+    CHECK(all_zero(out, sizeof out));
     memcpy(nonce, kat_nonce, sizeof nonce);
     nonce[23] ^= 0x80;
+    memset(out, 0xAA, sizeof out);
     CHECK_STATUS(sm__aead_decrypt(out, kat_sealed, sizeof kat_sealed, kat_aad, sizeof kat_aad,
                                   nonce, kat_key),
                  SM_ERR_AUTH);
+    CHECK(all_zero(out, sizeof out));
     memcpy(key, kat_key, sizeof key);
     key[31] ^= 0x01;
+    memset(out, 0xAA, sizeof out);
     CHECK_STATUS(sm__aead_decrypt(out, kat_sealed, sizeof kat_sealed, kat_aad, sizeof kat_aad,
                                   kat_nonce, key),
                  SM_ERR_AUTH);
+    CHECK(all_zero(out, sizeof out));
     /* Shorter than a tag. */
     CHECK_STATUS(
         sm__aead_decrypt(out, kat_sealed, SM_AEAD_TAGBYTES - 1, NULL, 0, kat_nonce, kat_key),

@@ -1,4 +1,8 @@
-/* The coffer: re-keying (on demand and by the thread), threads, purge races, fork. */
+/*
+ * The coffer: re-keying (on demand and by the thread), threads, purge
+ * races, fork, fault wipes, the re-key thread's signal mask.
+ */
+#include <dirent.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -10,6 +14,7 @@
 #include "coffer.h"
 #include "enclave.h"
 #include "harness.h"
+#include "registry.h"
 
 static void sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
@@ -286,11 +291,14 @@ static void test_purge_races_seal_open(void) {
 static sm_enclave *fork_old;
 
 static sm_status known_key_opens(const sm_enclave *e) {
-    uint8_t zeros[32] = {0}, key[32], out[16];
+    uint8_t zeros[32] = {0}, key[32], out[64];
     crypto_generichash(key, 32, zeros, 32, NULL, 0);
     size_t n = 0;
     uint8_t *sealed = sm__enclave_sealed((sm_enclave *)e, &n);
-    return sm__aead_decrypt(out, sealed + 24, n - 24, NULL, 0, sealed, key);
+    if (n - SM_AEAD_OVERHEAD > sizeof out)
+        return SM_ERR_INVALID;
+    return sm__aead_decrypt(out, sealed + SM_AEAD_NONCEBYTES, n - SM_AEAD_NONCEBYTES, NULL, 0,
+                            sealed, key);
 }
 
 static int child_fail(int code) {
@@ -335,6 +343,199 @@ static void test_fork_child_gets_fresh_key(void) {
     sm_enclave_free(fork_old);
 }
 
+/*
+ * A fault the process recovers from (an earlier handler that siglongjmps, a
+ * runtime that recovers) runs the fault wipe, which zeroes both key halves:
+ * the key would become H(0^32), known to anyone, and a re-key would keep it
+ * (left' = H(0) ^ H(right')). The coffer must notice the wipe and make a
+ * fresh key. Run in a child: the wipe destroys every secret in the process.
+ */
+static int sealed_after_wipe_is_safe(int code) {
+    uint8_t want[48], src[48];
+    randombytes_buf(want, sizeof want);
+    memcpy(src, want, sizeof src);
+    sm_enclave *e = NULL;
+    if (sm_enclave_new(src, sizeof src, &e) != SM_OK)
+        return child_fail(code);
+    int ok = known_key_opens(e) == SM_ERR_AUTH && opens_to(e, want, sizeof want);
+    sm_buffer *b = NULL;
+    ok = ok && sm_enclave_open(e, &b) == SM_OK && memcmp(sm_buffer_data(b), want, 48) == 0;
+    sm_buffer_free(b);
+    sm_enclave_free(e);
+    return ok ? 0 : child_fail(code + 1);
+}
+
+static sm_status wipe_while_in_use(void *ctx, const uint8_t key[32]) {
+    (void)ctx;
+    (void)key;
+    sm__registry_wipe_all(); /* as if another thread faulted now */
+    return SM_OK;
+}
+
+enum { WIPE_THEN_SEAL, WIPE_THEN_REKEY, WIPE_THEN_THREAD_REKEY, WIPE_DURING_USE };
+
+/* In a child: a key exists, the fault wipe runs (as scenario says), then seals must be safe. */
+static int fault_wipe_checks(void *arg) {
+    int scenario = *(const int *)arg;
+    if (set_interval(scenario == WIPE_THEN_THREAD_REKEY ? 1 : 0) != SM_OK)
+        return child_fail(1);
+    sm_enclave *old = NULL;
+    if (sm_enclave_new_random(16, &old) != SM_OK) /* a key exists (and the thread runs) */
+        return child_fail(2);
+    switch (scenario) {
+    case WIPE_THEN_SEAL:
+        sm__registry_wipe_all();
+        break;
+    case WIPE_THEN_REKEY:
+        sm__registry_wipe_all();
+        if (sm_coffer_rekey() != SM_OK)
+            return child_fail(3);
+        break;
+    case WIPE_THEN_THREAD_REKEY:
+        sm__registry_wipe_all();
+        sleep_ms(20); /* the thread's turn (interval 1 ms) before the next use */
+        break;
+    default:
+        /* The key user's result is refused: the key it read may be zeros. */
+        if (sm__coffer_with_key(wipe_while_in_use, NULL) != SM_ERR_AUTH)
+            return child_fail(4);
+        break;
+    }
+    int rc = sealed_after_wipe_is_safe(10);
+    if (rc == 0 && (rc = sealed_after_wipe_is_safe(20)) == 0) { /* and stays so */
+        sm_buffer *b = NULL;
+        if (sm_enclave_open(old, &b) != SM_ERR_AUTH) /* its key is gone */
+            rc = child_fail(5);
+    }
+    sm__coffer_shutdown();
+    sm_enclave_free(old);
+    return rc;
+}
+
+static void fault_wipe_scenario(int scenario) {
+    int st = run_in_child(fault_wipe_checks, &scenario);
+    CHECK(child_exited_with(st, 0));
+    if (!child_exited_with(st, 0))
+        printf("# child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+}
+
+static void test_fault_wipe_then_seal(void) {
+    fault_wipe_scenario(WIPE_THEN_SEAL);
+}
+
+static void test_fault_wipe_then_rekey(void) {
+    fault_wipe_scenario(WIPE_THEN_REKEY);
+}
+
+static void test_fault_wipe_then_thread_rekey(void) {
+    fault_wipe_scenario(WIPE_THEN_THREAD_REKEY);
+}
+
+static void test_fault_wipe_during_use(void) {
+    fault_wipe_scenario(WIPE_DURING_USE);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* The ids of this process's threads, sorted ascending; returns how many. */
+static int thread_ids(long *ids, int max) {
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    if (d == NULL)
+        return 0;
+    for (struct dirent *de; (de = readdir(d)) != NULL && n < max;)
+        if (de->d_name[0] != '.')
+            ids[n++] = strtol(de->d_name, NULL, 10);
+    closedir(d);
+    return n;
+}
+
+static int contains(const long *ids, int n, long id) {
+    for (int i = 0; i < n; i++)
+        if (ids[i] == id)
+            return 1;
+    return 0;
+}
+
+/* The blocked-signal mask of thread tid (bit n-1: signal n), or ~0 if unknown. */
+static unsigned long long sigblk_of(long tid) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/status", tid);
+    FILE *f = fopen(path, "r");
+    unsigned long long mask = ~0ULL;
+    if (f == NULL)
+        return mask;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+            break;
+    fclose(f);
+    return mask;
+}
+
+static int blocked(unsigned long long mask, int sig) {
+    return (int)((mask >> (sig - 1)) & 1u);
+}
+
+static int same_mask(const sigset_t *a, const sigset_t *b) {
+    for (int sig = 1; sig < SIGRTMIN; sig++)
+        if (sigismember(a, sig) != sigismember(b, sig))
+            return 0;
+    return 1;
+}
+
+/*
+ * Starting the re-key thread leaves the caller's mask alone, and the
+ * thread blocks the asynchronous signals only: a fault in it must reach
+ * the library's handler (and its wipe), not kill the process silently.
+ */
+static void test_rekey_thread_signal_mask(void) {
+    sm__coffer_shutdown();
+    REQUIRE(set_interval(60000) == SM_OK);
+    sigset_t mine, old, now;
+    sigemptyset(&mine);
+    sigaddset(&mine, SIGUSR2);
+    REQUIRE(pthread_sigmask(SIG_SETMASK, &mine, &old) == 0);
+    long ids[64], later[64];
+    int n = thread_ids(ids, 64);
+    sm_enclave *e = NULL;
+    CHECK_STATUS(sm_enclave_new_random(8, &e), SM_OK); /* first use: starts the thread */
+    pthread_sigmask(SIG_SETMASK, NULL, &now);
+    CHECK(same_mask(&now, &mine));
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    REQUIRE(sm__coffer_rekey_thread_running());
+
+    int m = thread_ids(later, 64);
+    long tid = 0;
+    for (int i = 0; i < m; i++)
+        if (!contains(ids, n, later[i]))
+            tid = later[i];
+    CHECK(tid != 0);
+    if (tid != 0) {
+        /*
+         * A new thread starts with every signal blocked until its start
+         * routine installs its own mask (glibc, sanitizers): give it a moment.
+         */
+        unsigned long long mask = sigblk_of(tid);
+        for (int i = 0; i < 100 && blocked(mask, SIGSEGV); i++) {
+            sleep_ms(5);
+            mask = sigblk_of(tid);
+        }
+        static const int async[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGUSR1,
+                                    SIGUSR2, SIGALRM, SIGCHLD, SIGPIPE};
+        static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS};
+        for (size_t k = 0; k < sizeof async / sizeof async[0]; k++)
+            CHECK(blocked(mask, async[k]));
+        for (size_t k = 0; k < sizeof sync / sizeof sync[0]; k++)
+            if (blocked(mask, sync[k])) {
+                printf("# re-key thread blocks %s\n", strsignal(sync[k]));
+                CHECK(!blocked(mask, sync[k]));
+            }
+    }
+    sm__coffer_shutdown();
+    REQUIRE(set_interval(0) == SM_OK);
+    sm_enclave_free(e);
+}
+
 /* The test is meaningful: the known-key check does open a blob sealed under H(0). */
 static void test_known_key_check_can_fail(void) {
     uint8_t zeros[32] = {0}, key[32], msg[16] = {9};
@@ -358,5 +559,10 @@ int main(void) {
     RUN(test_purge_races_seal_open);
     RUN(test_known_key_check_can_fail);
     RUN(test_fork_child_gets_fresh_key);
+    RUN(test_fault_wipe_then_seal);
+    RUN(test_fault_wipe_then_rekey);
+    RUN(test_fault_wipe_then_thread_rekey);
+    RUN(test_fault_wipe_during_use);
+    RUN(test_rekey_thread_signal_mask);
     return harness_done();
 }

@@ -13,13 +13,13 @@
  *    of an ENCLAVE secret in use). At setup the parent reads them through
  *    /proc/<pid>/mem and checks they hold the secret (nonzero) bytes, so
  *    the method can see a secret that was not wiped.
- * 2. sm_purge() releases memory: it wipes, then unmaps. A range that is
- *    unmapped is gone from the process, so the question is what it held at
- *    that moment. This test executable defines munmap(): the library's
- *    calls (linked statically into this executable) reach it, and before
- *    the real system call it reads each watched range inside the mapping
- *    through /proc/self/mem (which works whatever the page protection) and
- *    reports zero / nonzero ('U').
+ * 2. sm_purge() releases memory: it wipes the pages, then gives them back
+ *    (unmapped, or returned to the page pool and made inaccessible, later
+ *    maybe reused). So the question is what a range held at that moment.
+ *    The page allocator's release observer (sm__pages_set_release_observer)
+ *    is called after the wipe, right before the pages are given back: it
+ *    reads each watched range inside them through /proc/self/mem (which
+ *    works whatever the page protection) and reports zero / nonzero ('U').
  * 3. The library's internal test hook (sm__signal_set_end_hook) runs after
  *    the wipe, right before the process ends, on every ending path: the
  *    handler thread after sm_purge(), or signal context after the
@@ -28,11 +28,11 @@
  *    read every watched range still mapped through /proc/<pid>/mem. The
  *    lock-free wipe leaves ranges mapped (zeroed), so this is where the
  *    fault paths are observed.
- * A range passes when it was unmapped holding zeros, or when it was still
- * mapped and zero at the final inspection.
+ * A range passes when it was released holding zeros, or when it was not
+ * released and zero at the final inspection.
  *
- * The munmap() wrapper and the hook are only active in children that
- * watch ranges; in the parent the wrapper is a plain system call.
+ * The observer and the hook are only installed in children that watch
+ * ranges (obs_child_begin).
  */
 #ifndef SM_TEST_OBSERVE_H
 #define SM_TEST_OBSERVE_H
@@ -42,11 +42,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 
 #include "harness.h"
+#include "pages.h"
 #include "signal_internal.h"
 
 enum {
@@ -55,7 +55,7 @@ enum {
     MSG_WATCH = 'W',   /* a = index, b = address, c = length */
     MSG_READY = 'S',   /* setup done: the parent acts (sends its next signal) */
     MSG_HANDLER = 'H', /* user handler ran: a = tid, b = signo, c = ctx tag */
-    MSG_UNMAP = 'U',   /* a = index, b = 1 when the range was zero at munmap */
+    MSG_RELEASE = 'U', /* a = index, b = 1 when the range was zero when its pages were released */
     MSG_INSPECT = 'R', /* end hook: a = signo, b = tid; the child waits for an ack */
     MSG_APP = 'A',     /* an application handler ran: a = signo, b = 1 if memory was zero */
     MSG_NOTE = 'N',    /* a free value: a = key, b = value */
@@ -132,13 +132,13 @@ static inline int obs_self_all_zero(void) {
 }
 
 /*
- * The library's munmap calls land here (see the top of this file). The
- * first unmap of a watched range reports what it held; later mappings at
- * the same address are not ours to judge.
+ * The release observer (see the top of this file). The first release of a
+ * watched range reports what it held; later uses of the same pages are not
+ * ours to judge.
  */
-int munmap(void *addr, size_t len) {
-    uintptr_t lo = (uintptr_t)addr, hi = lo + len;
-    int n = obs_memfd >= 0 ? atomic_load(&obs_nwatch) : 0;
+static inline void obs_on_release(const uint8_t *inner, size_t len) {
+    uintptr_t lo = (uintptr_t)inner, hi = lo + len;
+    int n = atomic_load(&obs_nwatch);
     for (int i = 0; i < n && i < OBS_MAX_WATCH; i++) {
         if (obs_watch[i].addr < lo || obs_watch[i].addr + obs_watch[i].len > hi)
             continue;
@@ -146,9 +146,8 @@ int munmap(void *addr, size_t len) {
         if (!atomic_compare_exchange_strong(&obs_watch[i].active, &one, 0))
             continue;
         int zero = obs_read_zero(obs_memfd, obs_watch[i].addr, obs_watch[i].len);
-        obs_send(MSG_UNMAP, i, zero == 1, 0);
+        obs_send(MSG_RELEASE, i, zero == 1, 0);
     }
-    return (int)syscall(SYS_munmap, addr, len);
 }
 
 /* The end hook: ask the parent to inspect now, wait until it has. Async-signal-safe. */
@@ -273,6 +272,8 @@ typedef struct handler_plan {
     int release_readers; /* let the readers finish (async signals: purge waits for them) */
     int block;           /* never return */
     int try_release;     /* call sm_signal_release() and report its status as note 1 */
+    int call_exit;       /* end with exit(exit_code) (1) or sm_exit(exit_code) (2) */
+    int exit_code;
 } handler_plan;
 
 static inline void obs_user_handler(void *ctx, int signo) {
@@ -284,11 +285,16 @@ static inline void obs_user_handler(void *ctx, int signo) {
         fx_release_readers();
     if (p != NULL && p->block)
         obs_forever();
+    if (p != NULL && p->call_exit == 1)
+        exit(p->exit_code);
+    if (p != NULL && p->call_exit == 2)
+        sm_exit(p->exit_code);
 }
 
-/* Child preamble: reports the main tid, installs the end hook. */
+/* Child preamble: reports the main tid, installs the release observer and the end hook. */
 static inline void obs_child_begin(void) {
     obs_send(MSG_MAIN, obs_tid(), 0, 0);
+    sm__pages_set_release_observer(obs_on_release);
     sm__signal_set_end_hook(obs_end_hook);
 }
 
@@ -307,8 +313,8 @@ typedef struct obs_plan {
 typedef struct obs_watch_result {
     uint64_t addr, len;
     int before_nonzero; /* held secret bytes at the first 'S' */
-    int unmapped;       /* a 'U' arrived */
-    int unmapped_zero;  /* ... and the range was zero then */
+    int released;       /* a 'U' arrived */
+    int released_zero;  /* ... and the range was zero then */
     int final_state;    /* at the last inspection: 1 zero, 0 nonzero, -1 unreadable, -2 none */
 } obs_watch_result;
 
@@ -387,10 +393,10 @@ static inline void obs_handle(const obs_plan *p, pid_t pid, const obs_msg *m, ob
         if (p->on_handler != 0 && r->handler_runs == 1)
             kill(pid, p->on_handler);
         break;
-    case MSG_UNMAP:
+    case MSG_RELEASE:
         if (m->a >= 0 && m->a < OBS_MAX_WATCH) {
-            r->w[m->a].unmapped = 1;
-            r->w[m->a].unmapped_zero = m->b == 1;
+            r->w[m->a].released = 1;
+            r->w[m->a].released_zero = m->b == 1;
         }
         break;
     case MSG_INSPECT: {
@@ -482,16 +488,16 @@ static inline int obs_secrets_seen(const obs_result *r) {
     return ok;
 }
 
-/* Every watched range was zero when unmapped, or zero at the last inspection. */
+/* Every watched range was zero when released, or zero at the last inspection. */
 static inline int obs_all_wiped(const obs_result *r) {
     int ok = r->nwatch > 0;
     for (int i = 0; i < r->nwatch; i++) {
         const obs_watch_result *w = &r->w[i];
-        int pass = w->unmapped ? w->unmapped_zero : w->final_state == 1;
+        int pass = w->released ? w->released_zero : w->final_state == 1;
         if (!pass)
-            printf("# range %d (%#llx, %llu bytes): unmapped %d zero %d, final state %d\n", i,
-                   (unsigned long long)w->addr, (unsigned long long)w->len, w->unmapped,
-                   w->unmapped_zero, w->final_state);
+            printf("# range %d (%#llx, %llu bytes): released %d zero %d, final state %d\n", i,
+                   (unsigned long long)w->addr, (unsigned long long)w->len, w->released,
+                   w->released_zero, w->final_state);
         ok &= pass;
     }
     return ok;

@@ -121,6 +121,147 @@ static void test_stuck_purge_is_bounded(void) {
     CHECK(took >= SM__PURGE_WAIT_MS - 500 && took < SM__PURGE_WAIT_MS + 3000);
 }
 
+/* A user handler that calls exit() itself still gets every secret wiped first. */
+static void test_exit_in_user_handler(void) {
+    async_case c = {
+        SIGTERM, KEEP_DEFAULT, {.tag = 4, .release_readers = 1, .call_exit = 1, .exit_code = 37}};
+    obs_plan p = {.child = async_child, .arg = &c, .on_ready = {SIGTERM}};
+    obs_result r;
+    obs_run(&p, &r);
+    obs_print("exit() in the user handler", &r);
+    CHECK(!r.timed_out);
+    CHECK(obs_secrets_seen(&r));
+    CHECK(r.handler_runs == 1 && r.handler_signo == SIGTERM);
+    CHECK(r.inspections == 1 && r.inspect_tid == r.handler_tid); /* in exit(), on the thread */
+    CHECK(obs_all_wiped(&r));
+    CHECK(child_exited_with(r.status, 37)); /* the handler's code, not SIGTERM's */
+}
+
+/* The recommended way to pick the code in the handler: sm_exit(). */
+static void test_sm_exit_in_user_handler(void) {
+    async_case c = {
+        SIGINT, KEEP_DEFAULT, {.tag = 5, .release_readers = 1, .call_exit = 2, .exit_code = 38}};
+    obs_plan p = {.child = async_child, .arg = &c, .on_ready = {SIGINT}};
+    obs_result r;
+    obs_run(&p, &r);
+    obs_print("sm_exit() in the user handler", &r);
+    CHECK(!r.timed_out);
+    CHECK(obs_secrets_seen(&r));
+    CHECK(r.handler_runs == 1 && r.handler_signo == SIGINT);
+    CHECK(r.inspections == 1 && r.inspect_tid == r.handler_tid);
+    CHECK(obs_all_wiped(&r));
+    CHECK(child_exited_with(r.status, 38));
+}
+
+/* ... and a reader that never leaves: the watchdog bounds sm_exit's purge too. */
+static void test_sm_exit_in_user_handler_is_bounded(void) {
+    async_case c = {SIGINT, SM_EXIT_RERAISE, {.tag = 6, .call_exit = 2, .exit_code = 38}};
+    obs_plan p = {.child = async_child, .arg = &c, .on_ready = {SIGINT}};
+    obs_result r;
+    obs_run(&p, &r);
+    obs_print("sm_exit() in the user handler, stuck reader", &r);
+    CHECK(!r.timed_out);
+    CHECK(r.handler_runs == 1);
+    CHECK(r.inspections == 1);
+    CHECK(obs_all_wiped(&r));
+    CHECK(child_killed_by(r.status, SIGINT)); /* the watchdog ends it as for SIGINT */
+    int64_t took = r.end_ms - r.ready_ms;
+    CHECK(took >= SM__PURGE_WAIT_MS - 500 && took < SM__PURGE_WAIT_MS + 3000);
+}
+
+static void *purge_main(void *arg) {
+    (void)arg;
+    obs_block_async();
+    sm_purge(); /* pins the reader's secret and waits for it */
+    return NULL;
+}
+
+/*
+ * Another thread's sm_purge() is waiting for a reader: it has the secret's
+ * registry entry pinned, so the handler thread's sm_purge() skips it. The
+ * lock-free wipe after the purge still zeroes it before the process ends.
+ */
+static int pinned_child(void *arg) {
+    (void)arg;
+    obs_child_begin();
+    if (fx_setup(1) != 0 || sm_signal_catch(obs_user_handler, NULL) != SM_OK)
+        return 1;
+    pthread_t t;
+    if (pthread_create(&t, NULL, purge_main, NULL) != 0)
+        return 1;
+    /* CLOSING (is_closed) while the reader holds it: the purge thread has it pinned. */
+    for (int i = 0; i < 2000 && !sm_secret_is_closed(fx.busy_prot); i++)
+        usleep(1000);
+    if (!sm_secret_is_closed(fx.busy_prot))
+        return 1;
+    obs_ready();
+    obs_forever();
+    return 1;
+}
+
+static void test_entry_pinned_by_another_purge(void) {
+    obs_plan p = {.child = pinned_child, .on_ready = {SIGTERM}};
+    obs_result r;
+    obs_run(&p, &r);
+    obs_print("entry pinned by another purge", &r);
+    CHECK(!r.timed_out);
+    /* Ranges 0 and 1 (buffer, secret at rest) are purged already; 2 is the pinned one. */
+    CHECK(r.nwatch == 3 && r.w[2].before_nonzero);
+    CHECK(r.handler_runs == 1);
+    CHECK(r.inspections == 1);
+    CHECK(obs_all_wiped(&r));
+    CHECK(child_exited_with(r.status, 1));
+    CHECK(r.end_ms - r.ready_ms < SM__PURGE_WAIT_MS); /* no wait for the watchdog */
+}
+
+/*
+ * A daemon closes every descriptor (the handler thread sees its pipe end and
+ * leaves), then opens files that reuse the numbers. The next signal must not
+ * go to those files: the OS handler takes the lock-free path and ends.
+ */
+static int lost_pipe_child(void *arg) {
+    (void)arg;
+    obs_child_begin();
+    if (fx_setup(0) != 0 || sm_signal_set_exit_code(SIGTERM, 42) != SM_OK ||
+        sm_signal_catch(obs_user_handler, NULL) != SM_OK)
+        return 1;
+    int rd, wr;
+    sm__signal_pipe_fds(&rd, &wr);
+    if (rd < 0 || wr < 0)
+        return 1;
+    close(rd);
+    close(wr);
+    for (int i = 0; i < 2000 && sm__signal_thread_tid() != 0; i++)
+        usleep(1000);
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (sm__signal_thread_tid() != 0 || null < 0)
+        return 1;
+    if (null != rd)
+        dup2(null, rd);
+    if (null != wr)
+        dup2(null, wr);
+    if (null != rd && null != wr)
+        close(null);
+    obs_ready();
+    /* Before the fix the signal went to /dev/null: the child ran on for a second. */
+    for (int i = 0; i < 1000; i++)
+        usleep(1000);
+    return 1;
+}
+
+static void test_lost_pipe_takes_lock_free_path(void) {
+    obs_plan p = {.child = lost_pipe_child, .on_ready = {SIGTERM}};
+    obs_result r;
+    obs_run(&p, &r);
+    obs_print("lost pipe", &r);
+    CHECK(!r.timed_out);
+    CHECK(obs_secrets_seen(&r));
+    CHECK(r.handler_runs == 0); /* no thread to run it */
+    CHECK(r.inspections == 1 && r.inspect_tid == r.main_tid);
+    CHECK(obs_all_wiped(&r));
+    CHECK(child_exited_with(r.status, 42));
+}
+
 static int interrupt_child(void *arg) {
     (void)arg;
     obs_child_begin();
@@ -153,17 +294,17 @@ static int exit_child(void *arg) {
     sm_exit(5);
 }
 
-/* sm_exit purges (every range is unmapped holding zeros), then exits. */
+/* sm_exit purges (every range is released holding zeros), then exits. */
 static void test_sm_exit(void) {
     obs_plan p = {.child = exit_child};
     obs_result r;
     obs_run(&p, &r);
     obs_print("sm_exit", &r);
     CHECK(obs_secrets_seen(&r));
-    int all_unmapped = r.nwatch > 0;
+    int all_released = r.nwatch > 0;
     for (int i = 0; i < r.nwatch; i++)
-        all_unmapped &= r.w[i].unmapped;
-    CHECK(all_unmapped);
+        all_released &= r.w[i].released;
+    CHECK(all_released);
     CHECK(obs_all_wiped(&r));
     CHECK(child_exited_with(r.status, 5));
 }
@@ -181,5 +322,10 @@ int main(void) {
     RUN(test_stuck_purge_is_bounded);
     RUN(test_catch_interrupt);
     RUN(test_sm_exit);
+    RUN(test_exit_in_user_handler);
+    RUN(test_sm_exit_in_user_handler);
+    RUN(test_sm_exit_in_user_handler_is_bounded);
+    RUN(test_entry_pinned_by_another_purge);
+    RUN(test_lost_pipe_takes_lock_free_path);
     return harness_done();
 }
