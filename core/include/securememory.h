@@ -567,6 +567,9 @@ SM_API void sm_stream_free(sm_stream *s);
  * - SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT: the faulting thread wipes every
  *   secret first; the handler then gets at most 2 seconds, and the process
  *   dies by the signal.
+ * To end the process yourself, return (the exit code comes from
+ * sm_signal_set_exit_code) or call sm_exit(code). A plain exit() is covered
+ * too (an atexit hook wipes); _exit() and quick_exit() skip the wipe.
  */
 typedef void (*sm_signal_fn)(void *ctx, int signo);
 
