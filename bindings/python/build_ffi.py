@@ -33,7 +33,14 @@ MODULE_NAME = "securememory._native"
 # (see securememory/signal.py). Everything else goes Python -> C only.
 EXTERN_PYTHON = 'extern "Python" void _sm_py_on_signal(void *ctx, int signo);\n'
 
-C_SOURCE = '#include "securememory.h"\n'
+# The binding's own C glue (views_glue.c, next to this script): zero-copy
+# views of guarded memory written against the CPython C API, published as
+# the module securememory._views by this one cffi-visible function. It needs
+# the full C API, so the extension is compiled with -D_CFFI_NO_LIMITED_API
+# (meson.build).
+GLUE_CDEF = "int smpy_views_init(void);\n"
+
+C_SOURCE = '#include "securememory.h"\n#include "views_glue.c"\n'
 
 _DEFINE_INT = re.compile(r"^#\s*define\s+(SM_[A-Z0-9_]+)\s+\(?-?\d+\)?\s*$")
 _ATTRIBUTE_MACROS = re.compile(r"\b(SM_API|SM_NORETURN)\b\s*")
@@ -82,7 +89,7 @@ def make_ffibuilder(header: str) -> cffi.FFI:
     with open(header, encoding="utf-8") as f:
         cdef = header_to_cdef(f.read())
     builder = cffi.FFI()
-    builder.cdef(cdef + EXTERN_PYTHON)
+    builder.cdef(cdef + EXTERN_PYTHON + GLUE_CDEF)
     builder.set_source(MODULE_NAME, C_SOURCE)
     return builder
 

@@ -3,26 +3,31 @@
 A view is a memoryview straight over the library's guarded pages (no copy).
 Those pages become inaccessible (PROT_NONE) or are unmapped when the access
 ends, so a memoryview that outlives its access would crash the process on
-its next touch. Two mechanisms prevent that:
+its next touch. The extension's C glue (bindings/python/views_glue.c,
+published as the module securememory._views) prevents that:
 
 1. When the access ends the memoryview is release()d: any later use of it
    raises ValueError ("operation forbidden on released memoryview object").
 
 2. A *derived* view (a slice `mv[2:]`, `mv.cast(...)`, `memoryview(mv)`,
    `mv.obj`, a NumPy array over it) shares the underlying export and is not
-   invalidated by mv.release(). Each view is therefore built on a cffi
-   buffer whose only owner should be the view itself; when the access ends
-   and something else still references that buffer, a derived view escaped.
-   The access is then NOT ended (the bytes stay mapped and readable, so the
-   escaped view cannot fault); it ends when the escaped object is garbage
-   collected (an ffi.gc() destructor), and the misuse is reported with a
-   BufferError. CPython's reference counting makes that check exact.
+   invalidated by mv.release(). Each memoryview is therefore exported by a
+   small object of its own that only the memoryview machinery references;
+   if that exporter still exists once the memoryview is released, something
+   derived from it escaped. The access is then NOT ended (the bytes stay
+   mapped and readable, so the escaped view cannot fault); it ends when the
+   exporter is garbage collected, and the misuse is reported with a
+   BufferError.
 
-The module also keeps the process-wide bookkeeping that purge() and exit()
-need: which threads hold views (a thread that purges while holding a view
-would wait for itself forever, so that is refused), how many buffer views
-are open (the core's purge does not wait for buffer users, so purge() waits
-for them here), and which accesses leaked (see 2).
+Each open access (a "grant") also records the thread that opened it, so
+that close(), purge() and exit() can refuse to wait for a view of their own
+thread (they would wait forever). Secret.with_bytes() is a single call into
+the glue: acquire, fn(view), release, the escape check and that record.
+
+This module keeps the rest of the process-wide bookkeeping that purge() and
+exit() need: how many buffer views are open (the core's purge does not wait
+for buffer users, so purge() waits for them here) and which accesses leaked
+(see 2).
 """
 
 from __future__ import annotations
@@ -34,50 +39,47 @@ import time
 import warnings
 from typing import Any, Callable
 
-from ._errors import InvalidArgumentError, SecretClosedError
-from ._lib import ffi
+from ._errors import InvalidArgumentError, SecretClosedError, raise_for
+from ._lib import lib
 
-# Reentrant: an ffi.gc() destructor (the end of a leaked access) may run on
-# any thread at any allocation, also while this thread holds the lock.
+if lib.smpy_views_init() != 0:  # pragma: no cover - only when out of memory
+    raise ImportError("securememory: cannot initialise securememory._views")
+_views: Any = sys.modules["securememory._views"]
+
+#: secret_with_bytes(secret, handle_address, fn): Secret.with_bytes() in C.
+secret_with_bytes: Callable[[Any, int, Callable[[memoryview], Any]], Any]
+secret_with_bytes = _views.secret_with_bytes
+#: secret_grant(secret, handle_address) -> (grant, memoryview)
+secret_grant = _views.secret_grant
+#: buffer_grant(buffer, data_address, size, readonly, on_end) -> (grant, memoryview)
+buffer_grant = _views.buffer_grant
+_finish = _views.finish
+#: True when the calling thread is inside a view (with_bytes, view()).
+thread_holds_views: Callable[[], bool] = _views.thread_in_view
+
+# Reentrant: the end of a leaked access (the collection of an escaped view)
+# may run on any thread at any allocation, also while this thread holds it.
 _cond = threading.Condition(threading.RLock())
-_held: dict[int, int] = {}  # thread ident -> views it opened and has not left
 _buffer_views = 0  # buffer views whose access has not ended (all threads)
-_leaked: set[Access] = set()  # views whose access waits for an escaped object
+_leaked: set[Any] = set()  # accesses kept open for an escaped object
 _purging = False
 
 
-def thread_holds_views() -> bool:
-    """True when the calling thread is inside a view (with_bytes, view())."""
-    with _cond:
-        return _held.get(threading.get_ident(), 0) > 0
-
-
-def _enter(is_buffer: bool) -> int:
+def enter_buffer_view() -> None:
+    """Count a buffer view about to open; waits while a purge runs."""
     global _buffer_views
-    me = threading.get_ident()
     with _cond:
-        if is_buffer:
-            while _purging:
-                if _held.get(me, 0) > 0:
-                    # Waiting here while holding another view could deadlock
-                    # with the purge, which waits for that view.
-                    raise SecretClosedError("a purge is in progress")
-                _cond.wait()
-            _buffer_views += 1
-        _held[me] = _held.get(me, 0) + 1
-    return me
+        while _purging:
+            if thread_holds_views():
+                # Waiting here while holding another view could deadlock
+                # with the purge, which waits for that view.
+                raise SecretClosedError("a purge is in progress")
+            _cond.wait()
+        _buffer_views += 1
 
 
-def _leave(owner: int) -> None:
-    with _cond:
-        left = _held[owner] - 1
-        if left:
-            _held[owner] = left
-        else:
-            del _held[owner]
-
-
-def _buffer_view_ended() -> None:
+def buffer_view_ended() -> None:
+    """A buffer view's access ended (the on_end of its grant)."""
     global _buffer_views
     with _cond:
         _buffer_views -= 1
@@ -134,10 +136,7 @@ def prepare_exit(timeout: float | None = None) -> None:
     """
     global _purging
     _collect_leaks()
-    with _cond:
-        leaked = list(_leaked)
-    for access in leaked:
-        access.end()
+    _views.end_orphans()
     deadline = None if timeout is None else time.monotonic() + timeout
     with _cond:
         _purging = True
@@ -151,110 +150,71 @@ def prepare_exit(timeout: float | None = None) -> None:
             _cond.wait(left)
 
 
-class Access:
-    """One granted access: ends exactly once, by release or by collection.
+class _Leak:
+    """An access kept open for an escaped view, until that view is collected."""
 
-    Kept apart from View so that the ffi.gc() destructor references only
-    this record, never the View or its memoryview: no reference cycle, and a
-    View dropped without release ends its access as soon as it is freed.
-    """
+    __slots__ = ("host", "done")
 
-    __slots__ = ("revoke", "is_buffer", "owner", "host", "left", "ended", "leaked")
-
-    def __init__(self, revoke: Callable[[], None], is_buffer: bool, host: Host) -> None:
-        self.revoke = revoke
-        self.is_buffer = is_buffer
+    def __init__(self, host: Host) -> None:
         self.host = host
-        self.owner = _enter(is_buffer)
-        self.left = False
-        self.ended = False
-        self.leaked = False
-        host._add_holder(self.owner)
-
-    def leave(self) -> None:
-        """The holder left the view (its with-block ended)."""
+        self.done = False
         with _cond:
-            if self.left:
+            _leaked.add(self)
+            host._leaks += 1
+
+    def ended(self) -> None:
+        with _cond:
+            if self.done:
                 return
-            self.left = True
-            _leave(self.owner)
-            self.host._remove_holder(self.owner)
+            self.done = True
+            _leaked.discard(self)
+            self.host._leaks -= 1
 
-    def mark_leaked(self) -> None:
-        with _cond:
-            if not self.ended:
-                self.leaked = True
-                _leaked.add(self)
-                self.host._leaks += 1
 
-    def end(self, _cdata: Any = None) -> None:
-        """End the access (idempotent); also the ffi.gc() destructor."""
-        with _cond:
-            if self.ended:
-                return
-            self.ended = True
-            if self.leaked:
-                _leaked.discard(self)
-                self.host._leaks -= 1
-        self.leave()
-        try:
-            self.revoke()
-        finally:
-            if self.is_buffer:
-                _buffer_view_ended()
+def _on_leak(host: Host) -> Callable[[], None]:
+    return _Leak(host).ended
+
+
+def _acquire_failed(status: int) -> None:
+    raise_for(status, "cannot access the secret")
+
+
+_views.configure(_acquire_failed, _on_leak)
 
 
 class View:
     """A zero-copy memoryview over guarded memory, as a context manager.
 
-    Subclasses implement _grant() (start the access, return the pointer,
-    length, read-only flag and the function that ends the access) and
-    _host().
+    Subclasses implement _grant(): start the access and return the grant
+    and its memoryview (secret_grant() or buffer_grant()). A View dropped
+    without release ends its access as soon as it is freed.
+
+    No lock: open() claims the view by popping a one-item list and
+    release() finishes the grant in C, both atomic under the GIL; a grant
+    finished twice (two threads releasing at once) is refused by the glue.
     """
 
-    _is_buffer = False
+    __slots__ = ("_unopened", "_open")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._opened = False
-        self._mv: memoryview | None = None
-        self._raw: Any = None
-        self._token: Any = None
-        self._access: Access | None = None
+        self._unopened = [True]  # popped by the one open()
+        self._open: tuple[Any, memoryview] | None = None  # (grant, memoryview)
 
-    def _grant(self) -> tuple[Any, int, bool, Callable[[], None]]:
-        raise NotImplementedError
-
-    def _host(self) -> Host:
+    def _grant(self) -> tuple[Any, memoryview]:
         raise NotImplementedError
 
     def open(self) -> memoryview:
         """Start the access and return the memoryview (once per view)."""
-        with self._lock:
-            if self._opened:
-                raise InvalidArgumentError("a view can be opened only once")
-            self._opened = True
-            host = self._host()
-            holder = Access(no_revoke, self._is_buffer, host)
-            try:
-                ptr, length, readonly, revoke = self._grant()
-            except BaseException:
-                holder.end()
-                raise
-            holder.revoke = revoke
-            token = ffi.gc(ffi.cast("uint8_t *", ptr), holder.end, size=0)
-            raw = ffi.buffer(token, length)
-            mv = memoryview(raw)
-            if readonly:
-                ro = mv.toreadonly()
-                mv.release()
-                mv = ro
-            self._access, self._token, self._raw, self._mv = holder, token, raw, mv
-            return mv
+        try:
+            self._unopened.pop()
+        except IndexError:
+            raise InvalidArgumentError("a view can be opened only once") from None
+        self._open = pair = self._grant()
+        return pair[1]
 
     @property
     def is_open(self) -> bool:
-        return self._mv is not None
+        return self._open is not None
 
     def release(self, *, propagating: bool = False) -> None:
         """End the access; the memoryview is released (see the module doc).
@@ -263,76 +223,46 @@ class View:
         BufferError when a derived view outlived it (unless `propagating`,
         used while another exception is on its way out).
         """
-        with self._lock:
-            if self._mv is None:
-                raise InvalidArgumentError(
-                    "this view is not open: there is no access to release"
-                )
-            mv, raw, token, holder = self._mv, self._raw, self._token, self._access
-            self._mv = self._raw = self._token = self._access = None
-            assert holder is not None
-            try:
-                mv.release()
-                exported = False
-            except BufferError:  # something holds a buffer export of mv itself
-                exported = True
-            del mv
-            # References to raw now: the local name and getrefcount's argument.
-            escaped = exported or sys.getrefcount(raw) > 2
-            del raw
-            if escaped:  # recorded before leaving, so no state change slips in
-                holder.mark_leaked()
-            holder.leave()
-            if not escaped:
-                ffi.release(token)  # runs holder.end() now: ends the access
-                return
-            del token
-        if not propagating:
+        pair = self._open
+        self._open = None
+        try:
+            if pair is None:
+                raise ValueError
+            # False: an escaped object keeps the access open until collected.
+            ended = _finish(*pair)
+        except ValueError:  # not open, or finished by another thread meanwhile
+            raise InvalidArgumentError(
+                "this view is not open: there is no access to release"
+            ) from None
+        del pair
+        if not ended and not propagating:
             raise BufferError(
                 "a view derived from the memoryview (a slice, cast, .obj or an "
                 "export) outlived the access; the memory stays readable until "
                 "that object is garbage collected"
             )
 
-    def __enter__(self) -> memoryview:
-        return self.open()
+    __enter__ = open
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.release(propagating=exc_type is not None)
 
 
-def no_revoke() -> None:
-    pass
-
-
 class Host:
     """Per-object view bookkeeping (secrets and buffers)."""
 
-    __slots__ = ("_holders", "_leaks")
+    __slots__ = ("_leaks",)
 
     def __init__(self) -> None:
-        self._holders: dict[int, int] = {}
-        self._leaks = 0
-
-    def _add_holder(self, owner: int) -> None:
-        with _cond:
-            self._holders[owner] = self._holders.get(owner, 0) + 1
-
-    def _remove_holder(self, owner: int) -> None:
-        with _cond:
-            left = self._holders[owner] - 1
-            if left:
-                self._holders[owner] = left
-            else:
-                del self._holders[owner]
+        self._leaks = 0  # accesses kept open for escaped views of this object
 
     def _views_open(self) -> bool:
-        with _cond:
-            return bool(self._holders)
+        """A view of this object is open on some thread."""
+        return bool(_views.views_open(self))
 
     def _held_by_me(self) -> bool:
-        with _cond:
-            return threading.get_ident() in self._holders
+        """The calling thread is inside a view of this object."""
+        return bool(_views.thread_holds(self))
 
     def _check_no_leaks(self, action: str) -> None:
         if self._leaks:

@@ -185,29 +185,38 @@ class Buffer(_access.Host):
 class BufferView(_access.View):
     """`with buffer.view() as mv:` — see Buffer.view()."""
 
-    _is_buffer = True
+    __slots__ = ("_buffer",)
 
     def __init__(self, buffer: Buffer) -> None:
         if not isinstance(buffer, Buffer):
             raise TypeError("BufferView needs a Buffer")
-        super().__init__()
+        self._unopened = [True]  # as View.__init__ (inlined: a hot path)
+        self._open = None
         self._buffer = buffer
 
-    def _host(self) -> _access.Host:
-        return self._buffer
-
-    def _grant(self) -> tuple[Any, int, bool, Callable[[], None]]:
+    def _grant(self) -> tuple[Any, memoryview]:
         b = self._buffer
-        with b._state_lock:
-            ptr = lib.sm_buffer_data(b._h)
-            if ptr == ffi.NULL:
-                raise SecretClosedError("the buffer is destroyed")
-            prot = lib.sm_buffer_protection(b._h)
-            if prot == lib.SM_PROT_NONE:
-                raise InvalidArgumentError(
-                    "the buffer is no-access; melt() or freeze() it before viewing"
+        _access.enter_buffer_view()  # counted for purge(); waits while one runs
+        granting = False
+        try:
+            with b._state_lock:  # the grant is visible to _change() at once
+                ptr = lib.sm_buffer_data(b._h)
+                if ptr == ffi.NULL:
+                    raise SecretClosedError("the buffer is destroyed")
+                prot = lib.sm_buffer_protection(b._h)
+                if prot == lib.SM_PROT_NONE:
+                    raise InvalidArgumentError(
+                        "the buffer is no-access; melt() or freeze() it before viewing"
+                    )
+                size = int(lib.sm_buffer_size(b._h))
+                address = int(ffi.cast("uintptr_t", ptr))
+                # Nothing to undo in the core when the access ends; the grant
+                # keeps the Buffer alive until then and calls on_end, also
+                # when it fails.
+                granting = True
+                return _access.buffer_grant(
+                    b, address, size, prot == lib.SM_PROT_READ, _access.buffer_view_ended
                 )
-            size = int(lib.sm_buffer_size(b._h))
-        # Nothing to undo in the core; the access record keeps the Buffer
-        # (its host) alive until the view ends.
-        return ptr, size, prot == lib.SM_PROT_READ, _access.no_revoke
+        finally:
+            if not granting:
+                _access.buffer_view_ended()

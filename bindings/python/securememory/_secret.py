@@ -8,12 +8,14 @@ import warnings
 from typing import Any, Callable, TypeVar
 
 from . import _access
-from ._errors import EndOfStreamError, InvalidArgumentError, check, raise_for
+from ._errors import EndOfStreamError, InvalidArgumentError, check
 from ._lib import ffi, lib, size_arg, wipeable, writable
 
 __all__ = ["Kind", "Secret", "SecretFactory", "SecretView", "SecretReader"]
 
 T = TypeVar("T")
+
+_secret_with_bytes = _access.secret_with_bytes
 
 
 class Kind(enum.IntEnum):
@@ -50,7 +52,7 @@ class Secret(_access.Host):
     without close() is closed then, with a ResourceWarning, as files are.
     """
 
-    __slots__ = ("_h", "__weakref__")
+    __slots__ = ("_h", "_addr", "__weakref__")
 
     def __init__(self) -> None:
         raise TypeError("use Secret.from_bytes() or Secret.random()")
@@ -60,6 +62,8 @@ class Secret(_access.Host):
         self = cls.__new__(cls)
         _access.Host.__init__(self)
         self._h = handle
+        # The handle's address, for the C glue of with_bytes() and view().
+        self._addr = int(ffi.cast("uintptr_t", handle))
         return self
 
     @classmethod
@@ -105,10 +109,13 @@ class Secret(_access.Host):
 
         The view is released when fn returns, so a reference kept past that
         raises ValueError on use. An exception raised by fn ends the access
-        and propagates unchanged.
+        and propagates unchanged. A view derived from it (a slice, cast,
+        .obj or export) that outlives fn raises BufferError, and keeps the
+        access open until that object is garbage collected.
         """
-        with SecretView(self) as mv:
-            return fn(mv)
+        # One call into the C glue: acquire, fn(view), release, escape check
+        # (securememory/_access.py).
+        return _secret_with_bytes(self, self._addr, fn)
 
     def read_into(self, buffer: Any, offset: int = 0) -> int:
         """Copy bytes from `offset` into `buffer` (writable); return the count.
@@ -175,6 +182,7 @@ class Secret(_access.Host):
         if h is None:
             return
         self._h = None
+        self._addr = 0
         if not lib.sm_secret_is_closed(h):
             warnings.warn(
                 f"unclosed secret of {lib.sm_secret_size(h)} bytes",
@@ -194,27 +202,18 @@ class Secret(_access.Host):
 class SecretView(_access.View):
     """`with secret.view() as mv:` — see Secret.view()."""
 
+    __slots__ = ("_secret",)
+
     def __init__(self, secret: Secret) -> None:
         if not isinstance(secret, Secret):
             raise TypeError("SecretView needs a Secret")
-        super().__init__()
+        self._unopened = [True]  # as View.__init__ (inlined: a hot path)
+        self._open = None
         self._secret = secret
 
-    def _host(self) -> _access.Host:
-        return self._secret
-
-    def _grant(self) -> tuple[Any, int, bool, Callable[[], None]]:
+    def _grant(self) -> tuple[Any, memoryview]:
         secret = self._secret
-        data = ffi.new("const uint8_t **")
-        length = ffi.new("size_t *")
-        st = lib.sm_secret_acquire(secret._h, data, length)
-        if st != lib.SM_OK:
-            raise_for(st, "cannot access the secret")
-
-        def revoke() -> None:
-            check(lib.sm_secret_release(secret._h))
-
-        return data[0], int(length[0]), True, revoke
+        return _access.secret_grant(secret, secret._addr)
 
 
 class SecretReader(io.RawIOBase):
