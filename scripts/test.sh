@@ -16,7 +16,7 @@ source scripts/lib/suites.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
 
-c_build build ""
+c_build build "-Dbench=true"
 c_suite "C tests (normal build)" build ""
 c_build build-asan "-Db_sanitize=address,undefined -Db_lundef=false"
 c_suite "C tests (ASan+UBSan)" build-asan ""

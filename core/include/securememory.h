@@ -313,13 +313,16 @@ typedef struct sm_stats {
     size_t size;                     /**< sizeof(sm_stats); set by the caller. */
     uint64_t live_buffers;           /**< Guarded buffers alive (public ones and internal ones). */
     uint64_t bytes_in_use;           /**< Data bytes held by live buffers. */
-    uint64_t bytes_locked;           /**< Bytes currently mlocked by the library. */
+    uint64_t bytes_locked;           /**< Bytes mlocked by the library (a pooled buffer also counts
+                                                the guard page locked after it). */
     uint64_t peak_bytes_locked;      /**< Highest bytes_locked seen. */
     uint64_t lock_failures;          /**< Allocations left unlocked under SM_LOCK_BEST_EFFORT. */
     uint64_t live_secrets_protected; /**< Open secrets of kind SM_KIND_PROTECTED. */
     uint64_t live_secrets_enclave;   /**< Open secrets of kind SM_KIND_ENCLAVE. */
-    uint64_t live_enclaves;          /**< sm_enclave handles not yet freed. */
-    uint64_t mapped_bytes;           /**< Bytes of address space mapped for guarded memory. */
+    uint64_t live_enclaves;          /**< Enclaves alive, including those inside streams and
+                                               ENCLAVE secrets. */
+    uint64_t mapped_bytes;           /**< Address space held by live guarded buffers, guards
+                                                included (not the pool's free capacity). */
 } sm_stats;
 
 /**
@@ -406,7 +409,8 @@ SM_API void sm_enclave_free(sm_enclave *e);
 typedef enum sm_kind {
     /** Guarded, locked pages with no access at rest, read-only while accessed. */
     SM_KIND_PROTECTED = 0,
-    /** Encrypted at rest; decrypted into a guarded buffer only while accessed. */
+    /** Encrypted at rest; decrypted into a guarded, locked, read-only page only
+     *  while accessed (no locked memory at rest). */
     SM_KIND_ENCLAVE = 1,
 } sm_kind;
 
@@ -458,7 +462,9 @@ SM_API sm_status sm_secret_acquire(sm_secret *s, const uint8_t **data, size_t *l
 
 /**
  * Ends an access started by sm_secret_acquire(). The last release
- * re-protects the pages (PROTECTED) or wipes the plaintext (ENCLAVE).
+ * re-protects the pages (PROTECTED) or wipes the plaintext (ENCLAVE) —
+ * unless another reader is already waiting, which then takes the open bytes
+ * over instead of unprotecting them again.
  * Errors: SM_ERR_INVALID (s NULL, or no access is outstanding).
  */
 SM_API sm_status sm_secret_release(sm_secret *s);

@@ -63,12 +63,16 @@ static sm_status place(sm_buffer *b, size_t len) {
 }
 
 static sm_status enroll(sm_buffer *b, int owned) {
-    sm_status st = sm__registry_add(b, owned ? NULL : purge_public_buffer, &b->slot);
+    /* Purgeable only once fully enrolled: a purge must never tear down a
+     * buffer whose region or counters are not in place yet. */
+    sm_status st = sm__registry_add(b, NULL, &b->slot);
     if (st != SM_OK)
         return st;
     sm__registry_set_region(b->slot, b->region.inner, b->region.inner_len);
     sm__stat_add(SM_CTR_LIVE_BUFFERS, 1);
     sm__stat_add(SM_CTR_BYTES_IN_USE, b->len);
+    if (!owned)
+        sm__buffer_publish(b);
     return SM_OK;
 }
 

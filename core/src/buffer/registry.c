@@ -123,8 +123,8 @@ sm_status sm__registry_add(void *obj, sm_purge_fn purge, size_t *slot_out) {
         s->pinned = 0;
         live_count++;
     }
+    *slot_out = i; /* under the lock: a purge may read the owner's copy next */
     pthread_mutex_unlock(&reg_lock);
-    *slot_out = i;
     return st;
 }
 

@@ -155,9 +155,10 @@ static sm_status decrypt_into(void *ctx, uint8_t *data, size_t len) {
 sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst) {
     if (e == NULL || dst == NULL)
         return SM_ERR_INVALID;
-    if (!sm_buffer_is_alive(dst))
+    size_t size = sm_buffer_size(dst); /* 0 once destroyed, e.g. by a purge */
+    if (size == 0)
         return SM_ERR_CLOSED;
-    if (sm_buffer_size(dst) != e->len)
+    if (size != e->len)
         return SM_ERR_INVALID;
     /* Under dst's lock: a concurrent purge cannot unmap it mid-decrypt. */
     return sm__buffer_with_data(dst, SM_PROT_READWRITE, SM_PROT_READ, decrypt_into, (void *)e);

@@ -1,7 +1,10 @@
 /*
- * The guarded-page allocator: one anonymous mapping per region,
- * [guard][inner pages][guard], guards PROT_NONE. The interface (pages.h)
- * is what the buffer layer sees, so this can be swapped for a pool.
+ * The guarded-page allocator (pages.h). Regions of up to SM_POOL_MAX_PAGES
+ * inner pages come from the page pool (pool.c); larger ones get one
+ * anonymous mapping each, [guard][inner pages][guard], guards PROT_NONE.
+ *
+ * Global state: the release observer (a test hook) is an atomic. Nothing
+ * here takes a lock; the pool has its own (see pool.c).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -11,6 +14,7 @@
 
 #include "config.h"
 #include "pages.h"
+#include "pool.h"
 #include "stats.h"
 #include "status.h"
 
@@ -20,12 +24,22 @@ void sm__pages_set_release_observer(sm_release_observer fn) {
     atomic_store(&release_observer, fn);
 }
 
+void sm__pages_observe_release(const uint8_t *inner, size_t len) {
+    sm_release_observer observe = atomic_load_explicit(&release_observer, memory_order_acquire);
+    if (observe != NULL)
+        observe(inner, len);
+}
+
 size_t sm__pages_round(size_t len) {
     size_t ps = sm_page_size();
     if (len == 0 || len > SIZE_MAX - (ps - 1))
         return 0;
     return (len + ps - 1) & ~(ps - 1);
 }
+
+/* ------------------------------------------------------------------ */
+/* Regions with a mapping of their own (larger than any pool slot)     */
+/* ------------------------------------------------------------------ */
 
 static sm_status advise(uint8_t *base, size_t total) {
     /* Dump exclusion is advisory; fork wiping is a promise, so it must hold. */
@@ -41,6 +55,7 @@ static sm_status lock_inner(sm_region *r) {
         return SM_OK;
     if (mlock(r->inner, r->inner_len) == 0) {
         r->locked = 1;
+        r->locked_len = r->inner_len;
         sm__stat_add(SM_CTR_BYTES_LOCKED, r->inner_len);
         return SM_OK;
     }
@@ -69,11 +84,7 @@ static sm_status map_region(size_t inner_len, sm_region *r) {
     return SM_OK;
 }
 
-sm_status sm__pages_acquire(size_t inner_len, sm_region *out) {
-    memset(out, 0, sizeof *out);
-    size_t len = sm__pages_round(inner_len);
-    if (len == 0)
-        return SM_ERR_INVALID;
+static sm_status own_acquire(size_t len, sm_region *out) {
     sm_region r = {0};
     sm_status st = map_region(len, &r);
     if (st != SM_OK)
@@ -90,6 +101,30 @@ sm_status sm__pages_acquire(size_t inner_len, sm_region *out) {
     return SM_OK;
 }
 
+static void own_release(sm_region *r) {
+    if (r->locked) {
+        (void)munlock(r->inner, r->locked_len);
+        sm__stat_sub(SM_CTR_BYTES_LOCKED, r->locked_len);
+    }
+    (void)munmap(r->base, r->total);
+    sm__stat_sub(SM_CTR_MAPPED_BYTES, r->total);
+}
+
+/* ------------------------------------------------------------------ */
+/* The interface                                                       */
+/* ------------------------------------------------------------------ */
+
+sm_status sm__pages_acquire(size_t inner_len, sm_region *out) {
+    memset(out, 0, sizeof *out);
+    size_t len = sm__pages_round(inner_len);
+    if (len == 0)
+        return SM_ERR_INVALID;
+    size_t pages = len / sm_page_size();
+    if (pages <= SM_POOL_MAX_PAGES)
+        return sm__pool_acquire(pages, out);
+    return own_acquire(len, out);
+}
+
 sm_status sm__pages_protect(const sm_region *r, sm_prot prot) {
     return sm_mem_protect(r->inner, r->inner_len, prot);
 }
@@ -97,17 +132,14 @@ sm_status sm__pages_protect(const sm_region *r, sm_prot prot) {
 void sm__pages_release(sm_region *r) {
     if (r->base == NULL)
         return;
-    if (mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) == 0) {
+    int wiped = mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) == 0;
+    if (wiped) {
         sm_wipe(r->inner, r->inner_len);
-        sm_release_observer observe = atomic_load(&release_observer);
-        if (observe != NULL)
-            observe(r->inner, r->inner_len);
+        sm__pages_observe_release(r->inner, r->inner_len);
     }
-    if (r->locked) {
-        (void)munlock(r->inner, r->inner_len);
-        sm__stat_sub(SM_CTR_BYTES_LOCKED, r->inner_len);
-    }
-    (void)munmap(r->base, r->total);
-    sm__stat_sub(SM_CTR_MAPPED_BYTES, r->total);
+    if (r->pool != NULL)
+        sm__pool_release(r, wiped);
+    else
+        own_release(r);
     memset(r, 0, sizeof *r);
 }

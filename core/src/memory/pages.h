@@ -1,12 +1,16 @@
 /*
  * Internal: the guarded-page allocator. Everything that needs guarded
- * memory goes through this interface, so the one-mapping-per-region
- * implementation can be replaced by a pooled allocator without touching
- * the buffer layer.
+ * memory goes through this interface; the buffer layer never sees whether
+ * a region is a slot of a pooled mapping (pool.c) or a mapping of its own.
  *
- * A region is [guard page][inner pages][guard page]. The inner pages are
- * zeroed, read-write after sm__pages_acquire(), locked per the lock policy,
- * excluded from core dumps, and wiped on fork per the fork policy.
+ * A region is [guard][inner pages][guard]. The inner pages are zeroed,
+ * read-write after sm__pages_acquire(), locked per the lock policy,
+ * excluded from core dumps, and wiped on fork per the fork policy. A write
+ * one byte past the inner pages, or one byte before them, faults.
+ *
+ * Regions of up to SM_POOL_MAX_PAGES inner pages are slots of the page pool
+ * (pool.h): many regions share one mapping and neighbours share guard
+ * pages. Larger regions get a mapping of their own.
  */
 #ifndef SM_PAGES_H
 #define SM_PAGES_H
@@ -17,35 +21,48 @@
 #include "securememory.h"
 
 typedef struct sm_region {
-    uint8_t *inner;   /* first inner byte (page-aligned) */
-    size_t inner_len; /* inner bytes (a page multiple) */
-    uint8_t *base;    /* the whole mapping, guards included */
-    size_t total;
-    int locked; /* 1 when the inner pages are mlocked */
+    uint8_t *inner;    /* first inner byte (page-aligned) */
+    size_t inner_len;  /* inner bytes (a page multiple) */
+    uint8_t *base;     /* the span accounted as mapped: own mapping, or slot + its guard */
+    size_t total;      /* bytes of that span */
+    int locked;        /* 1 when the pages are mlocked */
+    size_t locked_len; /* bytes mlocked from inner on (inner, plus the trailing guard in a pool) */
+    void *pool;        /* the pool region holding the slot; NULL for an own mapping */
+    uint32_t slot;     /* slot index in that pool region */
 } sm_region;
 
 /* Bytes of inner pages needed for len bytes; 0 on overflow. */
 size_t sm__pages_round(size_t len);
 
 /*
- * Maps a region with at least inner_len inner bytes (rounded to pages).
+ * Takes a region with at least inner_len inner bytes (rounded to pages).
  * Errors: SM_ERR_INVALID (0 or overflow), SM_ERR_NOMEM, SM_ERR_MLOCK
- * (strict policy), SM_ERR_PROTECT, SM_ERR_UNSUPPORTED (fork wipe advice).
+ * (strict policy; nothing is left taken), SM_ERR_PROTECT,
+ * SM_ERR_UNSUPPORTED (fork wipe advice).
  */
 sm_status sm__pages_acquire(size_t inner_len, sm_region *out);
 
 /* Changes the inner pages' protection. Errors: SM_ERR_PROTECT. */
 sm_status sm__pages_protect(const sm_region *r, sm_prot prot);
 
-/* Makes the inner pages writable, wipes them, unlocks and unmaps. */
+/*
+ * Makes the inner pages writable, wipes them, unlocks them and gives them
+ * back: a pooled slot returns to the pool (PROT_NONE, unlocked), an own
+ * mapping is unmapped. *r is zeroed.
+ */
 void sm__pages_release(sm_region *r);
 
 /*
  * Test hook: when set, called with the inner pages after the wipe and right
- * before they are unmapped, so tests can check the bytes really are zero.
- * NULL (the default) disables it; it costs one atomic load per release.
+ * before they are given back (unmapped, or returned to the pool), so tests
+ * can check the bytes really are zero. NULL (the default) disables it; it
+ * costs one atomic load per release. The enclave views (views.h) report
+ * their pages here too.
  */
 typedef void (*sm_release_observer)(const uint8_t *inner, size_t len);
 void sm__pages_set_release_observer(sm_release_observer fn);
+
+/* Calls the release observer, if one is set (pages.c, pool.c, views.c). */
+void sm__pages_observe_release(const uint8_t *inner, size_t len);
 
 #endif

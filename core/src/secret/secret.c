@@ -3,18 +3,34 @@
  *
  * PROTECTED keeps the bytes in an owned guarded buffer, no access at rest;
  * the first reader makes it read-only, the last one makes it no-access
- * again. ENCLAVE keeps an enclave at rest; the first reader opens it into an
- * owned guarded buffer, the last one destroys that buffer.
+ * again. ENCLAVE keeps an enclave at rest (ciphertext and handle only: no
+ * locked memory); the first reader decrypts it into an enclave view
+ * (views.h: a pooled locked page, read-only for readers, written only by
+ * the library), and the last one wipes the view and gives it back. A
+ * secret too large for a view, or a process under SM_FORK_KEEP, opens
+ * into an owned guarded buffer instead. While a view is open the secret's
+ * own registry entry carries it as its region, so the fault path wipes it.
  *
- * Each secret has a mutex `mu` guarding state, readers and the open buffer,
- * and a condvar `changed` signalled when readers drop to zero or the state
- * becomes CLOSED. State goes OPEN -> CLOSING -> CLOSED once; the thread that
- * moves it to CLOSING waits for readers and owns the teardown, which it does
- * without holding `mu` (the registry call may wait for a purge pin).
+ * Each secret has a mutex `mu` guarding state, readers, `exposed` and the
+ * open bytes, and a condvar `changed` signalled when readers drop to zero
+ * or the state becomes CLOSED. State goes OPEN -> CLOSING -> CLOSED once;
+ * the thread that moves it to CLOSING waits for readers and owns the
+ * teardown, which it does without holding `mu` (the registry call may wait
+ * for a purge pin).
  *
- * Lock order: secret mu -> buffer mu (protection changes) and the coffer
- * (opening an ENCLAVE). The registry is never called with mu held, except
- * the owned buffers' add/set_region, which take only the leaf reg_lock.
+ * Readers share one unprotect (one decryption): `waiting` (atomic) counts
+ * threads between entering sm_secret_acquire() and taking mu. When the
+ * last reader leaves while another thread is already waiting for mu, it
+ * hands the open bytes over instead of hiding them (`exposed`); the waiter
+ * takes them without a protection change. Whoever takes mu and finds the
+ * bytes exposed with no reader and nobody waiting hides them, and close
+ * hides them before teardown, so exposed bytes never outlive the demand.
+ *
+ * Lock order: secret mu -> buffer mu (protection changes), the coffer
+ * (opening an ENCLAVE) and views_lock (taking or giving a view). The
+ * registry is never called with mu held, except the owned buffers'
+ * add/set_region and the secret's own set_region, which take only the leaf
+ * reg_lock or no lock.
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -27,6 +43,7 @@
 #include "enclave.h"
 #include "registry.h"
 #include "stats.h"
+#include "views.h"
 
 enum { OPEN, CLOSING, CLOSED };
 
@@ -37,7 +54,11 @@ struct sm_secret {
     sm_kind kind;
     size_t len;
     unsigned long readers; /* mu */
-    sm_buffer *buf;        /* PROTECTED: always; ENCLAVE: while readers > 0 (mu) */
+    atomic_uint waiting;   /* threads in acquire that have not taken mu yet */
+    int exposed;           /* mu: the bytes are open with no reader (handed over) */
+    sm_buffer *buf;        /* PROTECTED: always; ENCLAVE: while open without a view (mu) */
+    sm_view view;          /* ENCLAVE: while open in a view (view.read != NULL) (mu) */
+    const uint8_t *plain;  /* the open bytes (mu) */
     sm_enclave *enc;       /* ENCLAVE only */
     size_t slot;
 };
@@ -54,6 +75,21 @@ static void purge_secret(void *obj) {
     (void)secret_close(obj, 0);
 }
 
+/*
+ * mu is held only for short steps (one protection change or decryption),
+ * so a thread that finds it taken spins briefly before sleeping: a reader
+ * arriving while another leaves then joins it without a futex round trip.
+ */
+static void init_mutex(pthread_mutex_t *mu) {
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+    pthread_mutex_init(mu, &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+
 static sm_status secret_wrap(sm_kind kind, size_t len, sm_buffer *buf, sm_enclave *enc,
                              sm_secret **out) {
     sm_secret *s = calloc(1, sizeof *s);
@@ -63,7 +99,7 @@ static sm_status secret_wrap(sm_kind kind, size_t len, sm_buffer *buf, sm_enclav
     s->len = len;
     s->buf = buf;
     s->enc = enc;
-    pthread_mutex_init(&s->mu, NULL);
+    init_mutex(&s->mu);
     pthread_cond_init(&s->changed, NULL);
     atomic_store_explicit(&s->state, OPEN, memory_order_release);
     sm__stat_add(kind_counter(kind), 1);
@@ -149,36 +185,82 @@ sm_status sm_secret_new_random(sm_kind kind, size_t len, sm_secret **out) {
     return secret_create(kind, len, fill_random, NULL, out);
 }
 
-/* With mu held: makes the bytes readable for the first reader. */
-static sm_status first_reader(sm_secret *s) {
-    if (s->kind == SM_KIND_PROTECTED)
-        return sm_buffer_freeze(s->buf);
-    return sm__enclave_open_buffer(s->enc, 1, &s->buf);
+/*
+ * With mu held: opens an ENCLAVE secret in a view. Returns 0 when no view
+ * can be used (too large, fork keep policy, none free); else 1, with *st
+ * the outcome of the decryption.
+ */
+static int open_in_view(sm_secret *s, sm_status *st) {
+    size_t cap = sm__view_capacity();
+    if (s->len > cap || sm__view_take(&s->view) != SM_OK)
+        return 0;
+    *st = sm__enclave_decrypt(s->enc, s->view.write + cap - s->len);
+    if (*st != SM_OK) {
+        sm__view_give(&s->view, s->len);
+        memset(&s->view, 0, sizeof s->view);
+        return 1;
+    }
+    s->plain = s->view.read + cap - s->len;
+    sm__registry_set_region(s->slot, s->view.read, cap);
+    return 1;
 }
 
-/* With mu held: hides the bytes again after the last reader. */
-static void last_reader(sm_secret *s) {
+/* With mu held: makes the bytes readable for the first reader. */
+static sm_status first_reader(sm_secret *s) {
+    sm_status st;
+    if (s->kind == SM_KIND_PROTECTED) {
+        st = sm_buffer_freeze(s->buf);
+    } else {
+        if (open_in_view(s, &st))
+            return st;
+        st = sm__enclave_open_buffer(s->enc, 1, &s->buf);
+    }
+    s->plain = st == SM_OK ? sm__buffer_bytes(s->buf) : NULL;
+    return st;
+}
+
+/* With mu held: hides the bytes again (no reader left, none waiting). */
+static void hide(sm_secret *s) {
+    s->exposed = 0;
     if (s->kind == SM_KIND_PROTECTED) {
         (void)sm_buffer_noaccess(s->buf);
         return;
     }
-    sm_buffer_free(s->buf);
-    s->buf = NULL;
+    if (s->view.read != NULL) {
+        sm__registry_set_region(s->slot, NULL, 0);
+        sm__view_give(&s->view, s->len);
+        memset(&s->view, 0, sizeof s->view);
+    } else {
+        sm_buffer_free(s->buf);
+        s->buf = NULL;
+    }
+    s->plain = NULL;
+}
+
+/* With mu held: hides exposed bytes nobody is coming for any more. */
+static void settle(sm_secret *s) {
+    if (s->exposed && s->readers == 0 &&
+        atomic_load_explicit(&s->waiting, memory_order_acquire) == 0)
+        hide(s);
 }
 
 sm_status sm_secret_acquire(sm_secret *s, const uint8_t **data, size_t *len) {
     if (s == NULL || data == NULL || len == NULL)
         return SM_ERR_INVALID;
+    atomic_fetch_add_explicit(&s->waiting, 1, memory_order_acq_rel);
     pthread_mutex_lock(&s->mu);
+    atomic_fetch_sub_explicit(&s->waiting, 1, memory_order_acq_rel);
     sm_status st = SM_ERR_CLOSED;
     if (atomic_load_explicit(&s->state, memory_order_relaxed) == OPEN) {
-        st = s->readers == 0 ? first_reader(s) : SM_OK;
+        st = s->readers == 0 && !s->exposed ? first_reader(s) : SM_OK;
         if (st == SM_OK) {
+            s->exposed = 0;
             s->readers++;
-            *data = sm__buffer_bytes(s->buf);
+            *data = s->plain;
             *len = s->len;
         }
     }
+    settle(s);
     pthread_mutex_unlock(&s->mu);
     return st;
 }
@@ -191,7 +273,8 @@ sm_status sm_secret_release(sm_secret *s) {
     if (s->readers > 0) {
         st = SM_OK;
         if (--s->readers == 0) {
-            last_reader(s);
+            s->exposed = 1; /* handed over if a reader is waiting for mu, */
+            settle(s);      /* else hidden now */
             pthread_cond_broadcast(&s->changed);
         }
     }
@@ -273,6 +356,8 @@ static sm_status secret_close(sm_secret *s, int wait_if_closing) {
     atomic_store_explicit(&s->state, CLOSING, memory_order_release);
     while (s->readers > 0)
         pthread_cond_wait(&s->changed, &s->mu);
+    if (s->exposed)
+        hide(s);
     pthread_mutex_unlock(&s->mu);
 
     teardown(s);

@@ -101,7 +101,7 @@ static int unicode_escape(parser *ps, unsigned *cp) {
         return fail(ps, "lone low surrogate");
     if (*cp < 0xD800 || *cp > 0xDBFF)
         return 0;
-    unsigned lo;
+    unsigned lo = 0;
     if (expect_word(ps, "\\u") != 0 || hex4(ps, &lo) != 0)
         return -1;
     if (lo < 0xDC00 || lo > 0xDFFF)
@@ -145,7 +145,7 @@ static int parse_escape(parser *ps, strbuf *sb) {
         return sb_put(sb, &to[hit - from], 1);
     if (c != 'u')
         return fail(ps, "bad escape");
-    unsigned cp;
+    unsigned cp = 0;
     if (unicode_escape(ps, &cp) != 0)
         return -1;
     if (cp == 0)

@@ -1,0 +1,411 @@
+/*
+ * The page pool: guarded slots carved out of large pooled mappings, so a
+ * buffer costs no mmap/munmap and no mapping of its own.
+ *
+ * Layout. A pool region is one anonymous mapping
+ *
+ *   [G][slot 0][G][slot 1][G] ... [slot K-1][G]
+ *
+ * whose slots all have one size, its class: 1, 2, 4 ... 512 pages. Every G
+ * is a PROT_NONE guard page shared by the slots on either side. A region of
+ * n inner pages takes a slot of the smallest class c >= n and uses the LAST
+ * n pages of it, so the data still ends exactly at a guard, and the c - n
+ * pages in front stay PROT_NONE (more guard). A write one byte past the
+ * inner pages, or one byte before them, faults. Free slots are wiped,
+ * PROT_NONE and unlocked.
+ *
+ * Mapping count (vm.max_map_count is 65530 by default; one mapping per
+ * buffer plus its guards stops libsodium near 16,000 buffers):
+ * - A region is written once (its first guard page) before it is ever
+ *   split, so every piece of it keeps the same anon_vma, and its flags are
+ *   uniform: MADV_DONTDUMP, MADV_WIPEONFORK per fork policy (one set of
+ *   regions per policy), and MAP_NORESERVE so that making a slot writable
+ *   never adds VM_ACCOUNT (which would keep it apart for good).
+ * - A live slot locks its inner pages plus the guard after them with
+ *   mlock2(MLOCK_ONFAULT): nothing is populated (a guard never takes RAM),
+ *   every page is locked as it is touched, and the lock accounting of
+ *   RLIMIT_MEMLOCK sees n + 1 pages. At rest neighbouring live slots and
+ *   their guards are all PROT_NONE and locked, so the kernel merges them
+ *   back into one mapping after each access: a dense region costs a few
+ *   /proc/self/maps lines however many buffers it holds.
+ * - Locking per slot (not per region) keeps the lock policy exact: an
+ *   allocation fails with SM_ERR_MLOCK, or counts a lock failure, exactly
+ *   when its own pages cannot be locked, and a forked child (which does not
+ *   inherit locks) locks its own allocations.
+ *
+ * Fast slots. A protection change inside a merged mapping splits it and
+ * merges it back, about three times the cost of changing a whole mapping.
+ * So the first region of each class is "fast": each slot is made a
+ * mapping of its own (MADV_RANDOM, a read-ahead hint with no effect on
+ * locked anonymous memory, differs from the guards' flags), and changes
+ * flip whole mappings. It costs 2 maps lines per slot, so it is small
+ * (FAST_PAGES / c slots, at least MIN_SLOTS), and allocations prefer it.
+ * Later regions are dense.
+ *
+ * Counters (sm_stats). mapped_bytes counts each live slot with its guard
+ * (c + 1 pages), bytes_locked what each live slot locked (n + 1 pages),
+ * so both return to their old values when a buffer is freed; the pool's
+ * free capacity is in neither (sm__pool_info reports it).
+ *
+ * Giving memory back. Regions are never unmapped: the fault path
+ * (sm__registry_wipe_all) may wipe a released slot, and a pooled address
+ * stays ours, so it never hits someone else's mapping. A slot of 16 pages
+ * or more is MADV_FREE'd when it is released; a dense region that becomes
+ * empty, while another region of its class has room, is MADV_DONTNEED'd.
+ *
+ * Where mlock2 is missing (kernels before 4.4, valgrind) a slot locks only
+ * its inner pages with mlock: still locked, but live slots stay apart from
+ * their guards, two mappings each. `no_mlock2` (atomic) remembers that.
+ *
+ * Lock: `pool_lock` guards `classes`, every region's free stack, `nfree`,
+ * `listed` and `trimming`, and the counters in `totals`. It is a leaf: held
+ * for O(1) bookkeeping, and while a region is made (mmap, madvise,
+ * mprotect) or trimmed (madvise); nothing else is taken while it is held
+ * and nothing is called back. mlock2, mprotect and the wipe of a slot run
+ * without it (the slot is owned by one caller then). The fork handlers take
+ * it before fork() and release it in both processes.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "config.h"
+#include "pool.h"
+#include "stats.h"
+#include "status.h"
+
+#define CLASS_COUNT 10u   /* slot sizes 1, 2, 4 ... 512 pages */
+#define DENSE_PAGES 2048u /* a dense region spans about this many pages */
+#define FAST_PAGES  64u   /* slot pages of the fast region of a class */
+#define MIN_SLOTS   4u
+#define FREE_CLASS  4u /* slots of 16 pages and up are MADV_FREE'd on release */
+
+typedef struct region {
+    struct region *next; /* next dense region of the class with a free slot */
+    uint8_t *base;
+    size_t len;
+    uint32_t slots;
+    uint32_t nfree;     /* pool_lock */
+    uint32_t *free_idx; /* stack of free slot indexes; pool_lock */
+    unsigned cls;
+    int wipe; /* MADV_WIPEONFORK: which set of classes it belongs to */
+    int fast;
+    int listed;   /* in its class's avail list; pool_lock */
+    int trimming; /* out of the list while its pages are given back; pool_lock */
+} region;
+
+typedef struct pool_class {
+    region *fast;  /* the fast region; NULL until first use */
+    region *avail; /* dense regions with a free slot, allocations take the head */
+} pool_class;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pool_class classes[2][CLASS_COUNT]; /* [fork wipe?][class]; pool_lock */
+static sm_pool_info totals;                /* pool_lock (slots_* computed on read) */
+static size_t slots_total, slots_free;     /* pool_lock */
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static atomic_int no_mlock2; /* set once mlock2 was refused (idempotent race) */
+
+static void fork_prepare(void) {
+    pthread_mutex_lock(&pool_lock);
+}
+
+static void fork_release(void) {
+    pthread_mutex_unlock(&pool_lock);
+}
+
+static void install_fork_handlers(void) {
+    (void)pthread_atfork(fork_prepare, fork_release, fork_release);
+}
+
+static size_t page(void) {
+    return sm_page_size();
+}
+
+static unsigned class_of(size_t pages) {
+    unsigned cls = 0;
+    while (((size_t)1 << cls) < pages)
+        cls++;
+    return cls;
+}
+
+static size_t class_pages(unsigned cls) {
+    return (size_t)1 << cls;
+}
+
+static uint8_t *slot_at(const region *g, uint32_t idx) {
+    return g->base + (1 + (size_t)idx * (class_pages(g->cls) + 1)) * page();
+}
+
+/* ------------------------------------------------------------------ */
+/* Making regions (pool_lock held)                                     */
+/* ------------------------------------------------------------------ */
+
+static uint32_t region_slots(unsigned cls, int fast) {
+    size_t c = class_pages(cls);
+    size_t n = fast ? FAST_PAGES / c : DENSE_PAGES / (c + 1);
+    return n < MIN_SLOTS ? MIN_SLOTS : (uint32_t)n;
+}
+
+/* One mapping, written once before any split, uniform flags, PROT_NONE. */
+static sm_status map_pool(size_t len, int wipe, uint8_t **out) {
+    void *p =
+        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return sm__fail(SM_ERR_NOMEM, errno);
+    *(volatile uint8_t *)p = 0; /* the one fault that gives the whole mapping its anon_vma */
+    (void)madvise(p, len, MADV_DONTDUMP);
+    sm_status st = SM_OK;
+    if (wipe && madvise(p, len, MADV_WIPEONFORK) != 0)
+        st = sm__fail(SM_ERR_UNSUPPORTED, errno);
+    else if (mprotect(p, len, PROT_NONE) != 0)
+        st = sm__fail(errno == ENOMEM ? SM_ERR_NOMEM : SM_ERR_PROTECT, errno);
+    if (st != SM_OK) {
+        munmap(p, len);
+        return st;
+    }
+    *out = p;
+    return SM_OK;
+}
+
+/* Makes every slot of g a mapping of its own; a failure only costs speed. */
+static void make_fast(region *g) {
+    for (uint32_t i = 0; i < g->slots; i++)
+        (void)madvise(slot_at(g, i), class_pages(g->cls) * page(), MADV_RANDOM);
+}
+
+static region *region_new(unsigned cls, int fast, int wipe, sm_status *st) {
+    region *g = calloc(1, sizeof *g);
+    uint32_t n = region_slots(cls, fast);
+    uint32_t *stack = calloc(n, sizeof *stack);
+    *st = SM_ERR_NOMEM;
+    if (g != NULL && stack != NULL) {
+        g->len = (1 + (size_t)n * (class_pages(cls) + 1)) * page();
+        *st = map_pool(g->len, wipe, &g->base);
+    }
+    if (*st != SM_OK) {
+        free(stack);
+        free(g);
+        return NULL;
+    }
+    g->slots = g->nfree = n;
+    g->free_idx = stack;
+    g->cls = cls;
+    g->wipe = wipe;
+    g->fast = fast;
+    for (uint32_t k = 0; k < n; k++)
+        stack[k] = n - 1 - k; /* slot 0 on top: low addresses first */
+    if (fast)
+        make_fast(g);
+    totals.regions++;
+    totals.fast_regions += (size_t)fast;
+    slots_total += n;
+    slots_free += n;
+    return g;
+}
+
+/* ------------------------------------------------------------------ */
+/* Slots (pool_lock held)                                              */
+/* ------------------------------------------------------------------ */
+
+static uint32_t pop_slot(region *g) {
+    slots_free--;
+    return g->free_idx[--g->nfree];
+}
+
+static void unlist_head(pool_class *pc) {
+    region *g = pc->avail;
+    pc->avail = g->next;
+    g->next = NULL;
+    g->listed = 0;
+}
+
+static void list_front(pool_class *pc, region *g) {
+    g->next = pc->avail;
+    pc->avail = g;
+    g->listed = 1;
+}
+
+/* A free slot of the class: the fast region first, then a dense one. */
+static sm_status take_slot(unsigned cls, int wipe, region **out, uint32_t *idx) {
+    pool_class *pc = &classes[wipe][cls];
+    sm_status st = SM_OK;
+    if (pc->fast == NULL && (pc->fast = region_new(cls, 1, wipe, &st)) == NULL)
+        return st;
+    if (pc->fast->nfree > 0) {
+        *out = pc->fast;
+        *idx = pop_slot(pc->fast);
+        return SM_OK;
+    }
+    if (pc->avail == NULL) {
+        region *g = region_new(cls, 0, wipe, &st);
+        if (g == NULL)
+            return st;
+        list_front(pc, g);
+    }
+    *out = pc->avail;
+    *idx = pop_slot(pc->avail);
+    if (pc->avail->nfree == 0)
+        unlist_head(pc);
+    return SM_OK;
+}
+
+/* Returns idx to g; 1 when g is now an empty dense region worth trimming. */
+static int give_slot(pool_class *pc, region *g, uint32_t idx) {
+    g->free_idx[g->nfree++] = idx;
+    slots_free++;
+    if (g->fast || g->trimming)
+        return 0;
+    if (!g->listed)
+        list_front(pc, g);
+    if (g->nfree != g->slots || pc->avail == g)
+        return 0; /* allocations go to the head: keep its pages */
+    return 1;
+}
+
+static void unlist(pool_class *pc, region *g) {
+    region **at = &pc->avail;
+    while (*at != g)
+        at = &(*at)->next;
+    *at = g->next;
+    g->next = NULL;
+    g->listed = 0;
+}
+
+/* Gives an empty dense region's pages back to the kernel, out of the list. */
+static void trim(pool_class *pc, region *g) {
+    unlist(pc, g);
+    g->trimming = 1;
+    pthread_mutex_unlock(&pool_lock);
+    (void)madvise(g->base, g->len, MADV_DONTNEED);
+    pthread_mutex_lock(&pool_lock);
+    g->trimming = 0;
+    totals.trims++;
+    if (!g->listed)
+        list_front(pc, g);
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening and closing a slot (no lock: the caller owns the slot)      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * mlock2 with MLOCK_ONFAULT, or -1 with errno ENOSYS once the kernel (or a
+ * tool such as valgrind) turned it down: then each slot locks only its
+ * inner pages with mlock, and live slots no longer merge with their guards.
+ */
+static int lock_onfault(void *p, size_t len) {
+    if (atomic_load_explicit(&no_mlock2, memory_order_relaxed)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int rc = mlock2(p, len, MLOCK_ONFAULT);
+    if (rc != 0 && (errno == ENOSYS || errno == EINVAL)) {
+        atomic_store_explicit(&no_mlock2, 1, memory_order_relaxed);
+        errno = ENOSYS;
+    }
+    return rc;
+}
+
+int sm__pool_merges_guards(void) {
+    return !atomic_load_explicit(&no_mlock2, memory_order_relaxed);
+}
+
+/* Locks the inner pages and the guard after them, per the lock policy. */
+static sm_status lock_slot(sm_region *r) {
+    sm_lock_policy policy = sm__lock_policy();
+    if (policy == SM_LOCK_OFF)
+        return SM_OK;
+    size_t len = r->inner_len + page();
+    int rc = lock_onfault(r->inner, len);
+    if (rc != 0 && errno == ENOSYS) {
+        len = r->inner_len; /* no mlock2: lock (and populate) the inner pages only */
+        rc = mlock(r->inner, len);
+    }
+    if (rc == 0) {
+        r->locked = 1;
+        r->locked_len = len;
+        sm__stat_add(SM_CTR_BYTES_LOCKED, len);
+        return SM_OK;
+    }
+    if (policy == SM_LOCK_STRICT)
+        return sm__fail(SM_ERR_MLOCK, errno);
+    sm__stat_add(SM_CTR_LOCK_FAILURES, 1);
+    return SM_OK;
+}
+
+static void unlock_slot(sm_region *r) {
+    if (!r->locked)
+        return;
+    (void)munlock(r->inner, r->locked_len);
+    sm__stat_sub(SM_CTR_BYTES_LOCKED, r->locked_len);
+    r->locked = 0;
+}
+
+static sm_status open_slot(sm_region *r) {
+    if (mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) != 0)
+        return sm__fail(errno == ENOMEM ? SM_ERR_NOMEM : SM_ERR_PROTECT, errno);
+    sm_status st = lock_slot(r);
+    if (st != SM_OK)
+        (void)mprotect(r->inner, r->inner_len, PROT_NONE);
+    return st;
+}
+
+static void put_back(region *g, uint32_t idx) {
+    pool_class *pc = &classes[g->wipe][g->cls];
+    pthread_mutex_lock(&pool_lock);
+    if (give_slot(pc, g, idx))
+        trim(pc, g);
+    pthread_mutex_unlock(&pool_lock);
+}
+
+sm_status sm__pool_acquire(size_t pages, sm_region *out) {
+    (void)pthread_once(&fork_once, install_fork_handlers);
+    unsigned cls = class_of(pages);
+    int wipe = sm__fork_policy() == SM_FORK_WIPE;
+    region *g = NULL;
+    uint32_t idx = 0;
+    pthread_mutex_lock(&pool_lock);
+    sm_status st = take_slot(cls, wipe, &g, &idx);
+    pthread_mutex_unlock(&pool_lock);
+    if (st != SM_OK)
+        return st;
+    size_t c = class_pages(cls);
+    uint8_t *slot = slot_at(g, idx);
+    out->inner = slot + (c - pages) * page();
+    out->inner_len = pages * page();
+    out->base = slot;
+    out->total = (c + 1) * page();
+    out->pool = g;
+    out->slot = idx;
+    st = open_slot(out);
+    if (st != SM_OK) {
+        put_back(g, idx);
+        return st;
+    }
+    sm__stat_add(SM_CTR_MAPPED_BYTES, out->total);
+    return SM_OK;
+}
+
+void sm__pool_release(sm_region *r, int wiped) {
+    region *g = r->pool;
+    (void)mprotect(r->inner, r->inner_len, PROT_NONE);
+    sm__stat_sub(SM_CTR_MAPPED_BYTES, r->total);
+    if (!wiped)
+        return; /* never reused, and still locked: the bytes may be secret */
+    unlock_slot(r);
+    if (g->cls >= FREE_CLASS)
+        (void)madvise(r->inner, r->inner_len, MADV_FREE);
+    put_back(g, r->slot);
+}
+
+void sm__pool_info(sm_pool_info *out) {
+    pthread_mutex_lock(&pool_lock);
+    *out = totals;
+    out->slots_free = slots_free;
+    out->slots_used = slots_total - slots_free;
+    pthread_mutex_unlock(&pool_lock);
+}

@@ -1,0 +1,49 @@
+/*
+ * Internal: the page pool, the part of the guarded-page allocator (pages.h)
+ * that serves regions of up to SM_POOL_MAX_PAGES inner pages from large
+ * pooled mappings. Only pages.c calls it; see pool.c for the layout.
+ */
+#ifndef SM_POOL_H
+#define SM_POOL_H
+
+#include <stddef.h>
+
+#include "pages.h"
+
+/* Largest pooled region, in inner pages; larger ones get their own mapping. */
+#define SM_POOL_MAX_PAGES 512u
+
+/*
+ * Takes a slot with exactly `pages` inner pages (1..SM_POOL_MAX_PAGES):
+ * zeroed, read-write, locked per the lock policy. Errors: SM_ERR_NOMEM,
+ * SM_ERR_MLOCK (strict policy), SM_ERR_PROTECT, SM_ERR_UNSUPPORTED.
+ * On error nothing is left taken or locked.
+ */
+sm_status sm__pool_acquire(size_t pages, sm_region *out);
+
+/*
+ * Gives a slot back, after pages.c made its inner pages writable and wiped
+ * them (wiped = 1). A slot that could not be wiped is never reused: it
+ * stays locked and PROT_NONE.
+ */
+void sm__pool_release(sm_region *r, int wiped);
+
+/* Counters for tests and benchmarks (pool lock held briefly). */
+typedef struct sm_pool_info {
+    size_t regions;      /* pool mappings made so far (never unmapped) */
+    size_t fast_regions; /* of which fast (one mapping per slot) */
+    size_t slots_free;   /* free slots across all regions */
+    size_t slots_used;   /* slots held by live regions */
+    size_t trims;        /* times an empty dense region gave its pages back */
+} sm_pool_info;
+
+void sm__pool_info(sm_pool_info *out);
+
+/*
+ * 1 while slots lock their trailing guard with mlock2(MLOCK_ONFAULT), so
+ * that live slots at rest merge into one mapping; 0 once mlock2 was
+ * refused (old kernel, valgrind). For tests.
+ */
+int sm__pool_merges_guards(void);
+
+#endif
