@@ -1,10 +1,9 @@
 """Benchmark (not a pytest test): the cost of Secret.with_bytes, step by step.
 
-    PYTHONPATH=build-python/site .venv/bin/python bindings/python/tests/bench_with_bytes.py
+    PYTHONPATH=build-python/site .venv/bin/python bench/python/bench_breakdown.py
 
-Prints the median ns per call (the method of bench/python/bench_binding.py:
-rounds of about SM_BENCH_ROUND_MS ms, SM_BENCH_ROUNDS rounds after a
-warm-up) of, for a 32-byte secret of each kind:
+Prints the median ns per call (bench_binding.ns_per_call: rounds of about
+SM_BENCH_ROUND_MS ms, SM_BENCH_ROUNDS rounds after a warm-up) of, for a 32-byte secret of each kind:
 
 - `with_bytes`: `secret.with_bytes(lambda mv: mv[31])`, as bench/ measures;
 - `view()`: `with secret.view() as mv: mv[31]`;
@@ -20,40 +19,11 @@ warm-up) of, for a 32-byte secret of each kind:
 
 from __future__ import annotations
 
-import os
-import statistics
 import sys
-import time
 
 import securememory as sm
+from bench_binding import ns_per_call  # same folder: one timing method
 from securememory._lib import ffi, lib
-
-ROUNDS = int(os.environ.get("SM_BENCH_ROUNDS", "9"))
-ROUND_S = int(os.environ.get("SM_BENCH_ROUND_MS", "30")) / 1000.0
-
-
-def ns_per_call(fn) -> float:
-    """Median ns per call over ROUNDS rounds of about ROUND_S each."""
-    n = 1
-    while True:
-        t0 = time.perf_counter_ns()
-        for _ in range(n):
-            fn()
-        took = time.perf_counter_ns() - t0
-        if took >= ROUND_S * 1e9 / 8:
-            break
-        n *= 2
-    n = max(1, int(n * ROUND_S * 1e9 / max(took, 1)))
-    for _ in range(n):  # warm-up
-        fn()
-    per = []
-    for _ in range(ROUNDS):
-        t0 = time.perf_counter_ns()
-        for _ in range(n):
-            fn()
-        per.append((time.perf_counter_ns() - t0) / n)
-    return statistics.median(per)
-
 
 def main() -> int:
     bare = ns_per_call(lib.sm_page_size)
