@@ -271,6 +271,7 @@ static int many_secrets_child(void *arg) {
     ok = ok && at_rest <= before + 300 && after_access <= before + 300;
     for (int i = 0; s != NULL && i < N; i++)
         sm_secret_free(s[i]);
+    free(s);
     return ok ? 0 : 1;
 }
 
@@ -334,6 +335,7 @@ static int enclave_child(void *arg) {
     }
     for (int i = 0; s != NULL && i < N; i++)
         sm_secret_free(s[i]);
+    free(s);
     return ok ? 0 : 1;
 }
 
