@@ -423,7 +423,9 @@ typedef struct sm_secret sm_secret;
 
 /**
  * Creates a secret holding a copy of src[0..len), then wipes src on every
- * path, failures included. The caller owns *out (sm_secret_free).
+ * path, failures included (except for a len larger than any secret could
+ * be, which cannot be src's length: src is then left untouched). The caller
+ * owns *out (sm_secret_free).
  * Errors: SM_ERR_INVALID (kind unknown, src or out NULL, len 0 or too
  * large), SM_ERR_NOMEM, SM_ERR_MLOCK, SM_ERR_PROTECT.
  */

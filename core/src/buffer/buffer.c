@@ -76,7 +76,7 @@ static sm_status enroll(sm_buffer *b, int owned) {
     return SM_OK;
 }
 
-static int size_ok(size_t len) {
+int sm__buffer_len_ok(size_t len) {
     return len > 0 && len <= SIZE_MAX / 2 && sm__pages_round(len + CANARY_LEN) != 0;
 }
 
@@ -84,7 +84,7 @@ sm_status sm__buffer_alloc(size_t len, int owned, sm_buffer **out) {
     if (out == NULL)
         return SM_ERR_INVALID;
     *out = NULL;
-    if (!size_ok(len))
+    if (!sm__buffer_len_ok(len))
         return SM_ERR_INVALID;
     sm_status st = sm__ensure_init();
     if (st != SM_OK)
@@ -142,7 +142,7 @@ sm_status sm_buffer_new_from_bytes(void *src, size_t len, sm_buffer **out) {
         memcpy((*out)->data, src, len);
         sm__buffer_publish(*out);
     }
-    if (size_ok(len)) /* a length no allocation could have is not src's length */
+    if (sm__buffer_len_ok(len)) /* a length no allocation could have is not src's length */
         sm_wipe(src, len);
     return st;
 }

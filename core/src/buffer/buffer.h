@@ -13,6 +13,13 @@
 sm_status sm__buffer_alloc(size_t len, int owned, sm_buffer **out);
 
 /*
+ * 1 when a buffer of len bytes could exist (nonzero, no overflow). A longer
+ * len cannot be the length of the caller's memory either, so constructors
+ * do not wipe a src of such a length (that would run off its end).
+ */
+int sm__buffer_len_ok(size_t len);
+
+/*
  * Hands an owned buffer out as a public one: from now on sm_purge destroys
  * it. Fill a new public buffer while it is still owned, then publish it, so
  * a concurrent purge never unmaps it under the fill.

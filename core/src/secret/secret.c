@@ -173,7 +173,8 @@ sm_status sm_secret_new(sm_kind kind, void *src, size_t len, sm_secret **out) {
         *out = NULL;
     if (kind_ok(kind) && src != NULL && out != NULL && len > 0)
         st = secret_create(kind, len, fill_copy, src, out);
-    sm_wipe(src, len);
+    if (sm__buffer_len_ok(len)) /* a longer len cannot be src's: do not run off its end */
+        sm_wipe(src, len);
     return st;
 }
 

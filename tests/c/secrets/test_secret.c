@@ -95,6 +95,23 @@ static void test_src_wiped_on_every_path(void) {
     }
 }
 
+static int absurd_length_child(void *arg) {
+    sm_kind k = *(sm_kind *)arg;
+    uint8_t src[16] = {1};
+    sm_secret *s = NULL;
+    /* src cannot be SIZE_MAX bytes long: refuse without touching it. */
+    if (sm_secret_new(k, src, SIZE_MAX, &s) != SM_ERR_INVALID || s != NULL)
+        return 1;
+    return src[0] == 1 ? 0 : 2;
+}
+
+static void test_absurd_length_is_refused_not_wiped(void) {
+    sm_kind k;
+    FOR_EACH_KIND(k) {
+        CHECK(child_exited_with(run_in_child(absurd_length_child, &k), 0));
+    }
+}
+
 static int secret_fails_under_memlock(void *arg) {
     sm_kind k = *(sm_kind *)arg;
     if (drop_ipc_lock_and_limit(0) != 0)
@@ -435,6 +452,7 @@ static void test_free_races_with_purge(void) {
 int main(void) {
     RUN(test_lifecycle_both_kinds);
     RUN(test_src_wiped_on_every_path);
+    RUN(test_absurd_length_is_refused_not_wiped);
     RUN(test_lock_failure_is_clean);
     RUN(test_invalid_arguments);
     RUN(test_random_secrets_differ);
