@@ -3,13 +3,15 @@
  * terminate, built against the installed library through pkg-config:
  *
  *   cc signals.c $(pkg-config --cflags --libs securememory) -o signals
- *   ./signals            # then press Ctrl+C, or: kill -TERM <pid>
+ *   ./signals --wait     # then press Ctrl+C, or: kill -TERM <pid>
+ *   ./signals            # sends itself SIGINT after a moment (the demo)
  *
  * Ctrl+C ends it with exit status 130 (the shell convention 128 + SIGINT);
  * SIGTERM ends it by the signal itself, so a supervisor sees "terminated".
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <securememory.h>
@@ -30,7 +32,8 @@ static int fail(const char *what, sm_status st) {
     return 1;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    int wait_for_user = argc > 1 && strcmp(argv[1], "--wait") == 0;
     sm_status st = sm_init(NULL);
     if (st != SM_OK)
         return fail("sm_init", st);
@@ -47,8 +50,15 @@ int main(void) {
     (void)sm_signal_set_exit_code(SIGINT, 130);
     (void)sm_signal_set_exit_code(SIGTERM, SM_EXIT_RERAISE);
 
-    printf("pid %d holds a %zu-byte key; press Ctrl+C or run: kill -TERM %d\n", (int)getpid(),
-           sm_secret_size(key), (int)getpid());
+    if (wait_for_user) {
+        printf("pid %d holds a %zu-byte key; press Ctrl+C or run: kill -TERM %d\n", (int)getpid(),
+               sm_secret_size(key), (int)getpid());
+    } else {
+        printf("pid %d holds a %zu-byte key; sending itself SIGINT (Ctrl+C)\n", (int)getpid(),
+               sm_secret_size(key));
+        fflush(stdout);
+        kill(getpid(), SIGINT);
+    }
     fflush(stdout);
     for (;;)
         pause(); /* the library ends the process; the key is never freed here */
