@@ -200,8 +200,8 @@ class View:
         self._unopened = [True]  # popped by the one open()
         self._open: tuple[Any, memoryview] | None = None  # (grant, memoryview)
 
-    def _grant(self) -> tuple[Any, memoryview]:
-        raise NotImplementedError
+    #: Set by each subclass (SecretView, BufferView): starts the access.
+    _grant: Callable[[], tuple[Any, memoryview]]
 
     def open(self) -> memoryview:
         """Start the access and return the memoryview (once per view)."""
