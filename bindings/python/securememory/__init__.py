@@ -19,7 +19,7 @@ import operator
 import sys
 from typing import Any, NoReturn, Optional
 
-from . import _access
+from . import _access, _errors
 from . import signal
 from ._buffer import Buffer, BufferView, Prot
 from ._enclave import Enclave
@@ -67,20 +67,8 @@ __all__ = [
     "page_size",
     "wipe",
     "coffer_rekey",
-    "status_name",
-    "strerror",
     "signal",
-    "SecureMemoryError",
-    "InvalidArgumentError",
-    "OutOfMemoryError",
-    "MemoryLockError",
-    "ProtectionError",
-    "SecretClosedError",
-    "AuthenticationError",
-    "CanaryError",
-    "EndOfStreamError",
-    "CallbackError",
-    "UnsupportedError",
+    *_errors.__all__,  # the exceptions, status_name and strerror
 ]
 
 

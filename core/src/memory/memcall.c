@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "pages.h"
 #include "securememory.h"
 #include "status.h"
 
@@ -26,9 +27,9 @@ size_t sm_page_size(void) {
     return ps;
 }
 
-static size_t round_up_pages(size_t len) {
+size_t sm__pages_round(size_t len) {
     size_t ps = sm_page_size();
-    if (len > SIZE_MAX - (ps - 1))
+    if (len == 0 || len > SIZE_MAX - (ps - 1))
         return 0;
     return (len + ps - 1) & ~(ps - 1);
 }
@@ -38,14 +39,14 @@ static int page_aligned(const void *p) {
 }
 
 static int valid_range(const void *p, size_t len) {
-    return p != NULL && len > 0 && page_aligned(p) && round_up_pages(len) != 0;
+    return p != NULL && len > 0 && page_aligned(p) && sm__pages_round(len) != 0;
 }
 
 sm_status sm_mem_alloc(size_t len, void **out) {
     if (out == NULL)
         return SM_ERR_INVALID;
     *out = NULL;
-    size_t total = round_up_pages(len);
+    size_t total = sm__pages_round(len);
     if (len == 0 || total == 0)
         return SM_ERR_INVALID;
     void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -63,7 +64,7 @@ sm_status sm_mem_alloc(size_t len, void **out) {
 sm_status sm_mem_free(void *p, size_t len) {
     if (!valid_range(p, len))
         return SM_ERR_INVALID;
-    size_t total = round_up_pages(len);
+    size_t total = sm__pages_round(len);
     if (mprotect(p, total, PROT_READ | PROT_WRITE) != 0)
         return sm__fail(SM_ERR_PROTECT, errno);
     sm_wipe(p, total);
@@ -78,7 +79,7 @@ sm_status sm_mem_lock(void *p, size_t len) {
     if (mlock(p, len) != 0)
         return sm__fail(errno == EINVAL ? SM_ERR_INVALID : SM_ERR_MLOCK, errno);
     /* Excluding from core dumps is best effort on kernels without it. */
-    (void)madvise(p, round_up_pages(len), MADV_DONTDUMP);
+    (void)madvise(p, sm__pages_round(len), MADV_DONTDUMP);
     return SM_OK;
 }
 
@@ -87,7 +88,7 @@ sm_status sm_mem_unlock(void *p, size_t len) {
         return SM_ERR_INVALID;
     if (munlock(p, len) != 0)
         return sm__fail(errno == EINVAL ? SM_ERR_INVALID : SM_ERR_MLOCK, errno);
-    (void)madvise(p, round_up_pages(len), MADV_DODUMP);
+    (void)madvise(p, sm__pages_round(len), MADV_DODUMP);
     return SM_OK;
 }
 

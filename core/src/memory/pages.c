@@ -30,13 +30,6 @@ void sm__pages_observe_release(const uint8_t *inner, size_t len) {
         observe(inner, len);
 }
 
-size_t sm__pages_round(size_t len) {
-    size_t ps = sm_page_size();
-    if (len == 0 || len > SIZE_MAX - (ps - 1))
-        return 0;
-    return (len + ps - 1) & ~(ps - 1);
-}
-
 /* ------------------------------------------------------------------ */
 /* Regions with a mapping of their own (larger than any pool slot)     */
 /* ------------------------------------------------------------------ */

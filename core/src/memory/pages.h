@@ -31,7 +31,7 @@ typedef struct sm_region {
     uint32_t slot;     /* slot index in that pool region */
 } sm_region;
 
-/* Bytes of inner pages needed for len bytes; 0 on overflow. */
+/* len rounded up to whole pages; 0 for 0 or on overflow (memcall.c). */
 size_t sm__pages_round(size_t len);
 
 /*
