@@ -323,6 +323,11 @@ typedef struct sm_stats {
                                                ENCLAVE secrets. */
     uint64_t mapped_bytes;           /**< Address space held by live guarded buffers, guards
                                                 included (not the pool's free capacity). */
+    uint64_t bytes_locked_cached;    /**< Bytes still mlocked by released pool slots that are
+                                                kept (wiped, no access) for quick reuse; not in
+                                                bytes_locked. Bounded by a quarter of
+                                                RLIMIT_MEMLOCK (at most 4 MiB), and given back
+                                                whenever a lock would otherwise fail. */
 } sm_stats;
 
 /**
@@ -375,9 +380,12 @@ SM_API sm_status sm_enclave_open(const sm_enclave *e, sm_buffer **out);
 
 /**
  * Decrypts into an existing live buffer of exactly sm_enclave_size(e)
- * bytes, which is left read-only. On a decryption failure the buffer's
- * data is wiped; a wrong-size buffer is left untouched. The buffer's lock
- * is held meanwhile, so a concurrent sm_purge waits rather than unmapping it.
+ * bytes. A writable buffer stays writable (no protection change at all,
+ * the fast way to open the same enclave again and again); a read-only or
+ * no-access one is made writable for the decrypt and left read-only. On a
+ * decryption failure the buffer's data is wiped; a wrong-size buffer is
+ * left untouched. The buffer's lock is held meanwhile, so a concurrent
+ * sm_purge waits rather than unmapping it.
  * Errors: SM_ERR_INVALID (wrong size), SM_ERR_CLOSED (dst destroyed),
  * SM_ERR_AUTH, SM_ERR_PROTECT, and SM_ERR_NOMEM / SM_ERR_MLOCK (the coffer
  * makes its key on first use).

@@ -177,6 +177,7 @@ class Stats:
     live_secrets_enclave: int
     live_enclaves: int
     mapped_bytes: int
+    bytes_locked_cached: int
 
 
 def stats() -> Stats:

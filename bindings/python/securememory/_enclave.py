@@ -59,7 +59,11 @@ class Enclave(_access.HandleOwner):
         return Buffer._wrap(out[0])
 
     def open_into(self, buffer: Buffer) -> None:
-        """Decrypt into an alive buffer of exactly len(self) bytes (left read-only)."""
+        """Decrypt into an alive buffer of exactly len(self) bytes.
+
+        A writable buffer stays writable; a read-only or no-access one is
+        left read-only.
+        """
         if not isinstance(buffer, Buffer):
             raise TypeError(f"buffer must be a securememory.Buffer, not {type(buffer).__name__}")
         with self._handle.use() as h:

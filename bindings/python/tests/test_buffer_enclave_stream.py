@@ -169,6 +169,9 @@ def test_enclave_round_trip():
             assert b1.protection is Prot.READ
         with Buffer.new(14) as dst:
             e.open_into(dst)
+            assert dst.protection is Prot.READWRITE and dst.with_bytes(bytes) == b"sealed at rest"
+            dst.freeze()
+            e.open_into(dst)
             assert dst.protection is Prot.READ and dst.with_bytes(bytes) == b"sealed at rest"
             with pytest.raises(BufferError):
                 with dst.view():

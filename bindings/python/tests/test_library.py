@@ -66,6 +66,8 @@ def test_version_page_size_stats():
         assert now.live_buffers == base.live_buffers + 1
         assert now.bytes_in_use >= base.bytes_in_use + 100
         assert now.mapped_bytes > base.mapped_bytes
+    cached = sm.stats().bytes_locked_cached  # freed slots the pool keeps locked (bounded)
+    assert isinstance(cached, int) and 0 <= cached <= 4 << 20
     with pytest.raises(Exception):
         base.live_buffers = 3  # frozen
 
@@ -200,7 +202,7 @@ def test_cdef_matches_the_public_header():
     assert set(re.findall(r"\b(sm_\w+)\s*\(", cdef)) >= functions
     assert "#include" not in cdef and "SM_API" not in cdef and 'extern "C"' not in cdef
     assert lib.SM_STATUS_COUNT == 11 and lib.SM_EXIT_RERAISE == -1
-    assert ffi.sizeof("sm_stats") == ffi.sizeof("size_t") + 9 * 8
+    assert ffi.sizeof("sm_stats") == ffi.sizeof("size_t") + 10 * 8
 
 
 def test_header_to_cdef_drops_cplusplus_blocks():

@@ -16,12 +16,13 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "canary.h"
 #include "config.h"
 #include "pages.h"
 #include "registry.h"
 #include "stats.h"
 
-#define CANARY_LEN 16u
+#define CANARY_LEN SM_CANARY_LEN
 
 enum { ALIVE, DYING, DEAD };
 
@@ -57,7 +58,7 @@ static sm_status place(sm_buffer *b, size_t len) {
         return st;
     b->len = len;
     b->data = b->region.inner + b->region.inner_len - len;
-    randombytes_buf(b->canary, CANARY_LEN);
+    sm__canary_make(b->canary);
     memcpy(canary_at(b), b->canary, CANARY_LEN);
     return SM_OK;
 }
@@ -173,6 +174,14 @@ static sm_status set_prot(sm_buffer *b, sm_prot prot) {
     return st;
 }
 
+static sm_prot after_prot(int after, sm_prot before) {
+    if (after == SM__PROT_RESTORE)
+        return before;
+    if (after == SM__PROT_READABLE)
+        return before == SM_PROT_READWRITE ? SM_PROT_READWRITE : SM_PROT_READ;
+    return (sm_prot)after;
+}
+
 sm_status sm__buffer_with_data(sm_buffer *b, sm_prot during, int after, sm_data_fn fn, void *ctx) {
     pthread_mutex_lock(&b->mu);
     sm_status st = SM_ERR_CLOSED;
@@ -182,7 +191,7 @@ sm_status sm__buffer_with_data(sm_buffer *b, sm_prot during, int after, sm_data_
         if (st == SM_OK) {
             b->prot = during;
             st = fn(ctx, b->data, b->len);
-            sm_prot target = after == SM__PROT_RESTORE ? before : (sm_prot)after;
+            sm_prot target = after_prot(after, before);
             if (target != during && sm__pages_protect(&b->region, target) == SM_OK)
                 b->prot = target;
         }
@@ -236,18 +245,27 @@ sm_status sm_buffer_check(const sm_buffer *b) {
     return st;
 }
 
-/* Teardown by the thread that moved the buffer to DYING; mu not held. */
+/*
+ * Teardown by the thread that moved the buffer to DYING; mu not held (prot
+ * no longer changes once DYING). The whole region is wiped before it leaves
+ * the registry, so the fault path never misses live bytes, and released
+ * as wiped: one protection change at most (none for a writable buffer) and
+ * one wipe.
+ */
 static sm_status teardown(sm_buffer *b) {
     sm_status st = SM_OK;
-    if (sm__pages_protect(&b->region, SM_PROT_READWRITE) == SM_OK) {
+    int writable =
+        b->prot == SM_PROT_READWRITE || sm__pages_protect(&b->region, SM_PROT_READWRITE) == SM_OK;
+    if (writable) {
         if (!canary_intact(b))
             st = SM_ERR_CANARY;
-        /* Wiped before it leaves the registry, so the fault path never
-         * misses live bytes; the page release wipes the whole region again. */
-        sm_wipe(canary_at(b), CANARY_LEN + b->len);
+        sm_wipe(b->region.inner, b->region.inner_len);
     }
     sm__registry_remove(b->slot);
-    sm__pages_release(&b->region);
+    if (writable)
+        sm__pages_release_wiped(&b->region);
+    else
+        sm__pages_release(&b->region);
     sm__stat_sub(SM_CTR_LIVE_BUFFERS, 1);
     sm__stat_sub(SM_CTR_BYTES_IN_USE, b->len);
     b->slot = SM_REGISTRY_NONE;

@@ -31,10 +31,13 @@ typedef sm_status (*sm_data_fn)(void *ctx, uint8_t *data, size_t len);
 
 /* For sm__buffer_with_data's `after`: put back the protection it had. */
 #define SM__PROT_RESTORE (-1)
+/* For `after`: keep READWRITE if it had it, else READ (readable either way). */
+#define SM__PROT_READABLE (-2)
 
 /*
  * Runs fn(ctx, data, len) under the buffer's lock, with the data in
- * protection `during`, then sets `after` (a sm_prot, or SM__PROT_RESTORE).
+ * protection `during`, then sets `after` (a sm_prot, SM__PROT_RESTORE or
+ * SM__PROT_READABLE).
  * Holding the lock keeps a concurrent sm_purge from releasing the memory
  * under fn. Errors: SM_ERR_CLOSED (not alive), SM_ERR_PROTECT, fn's status.
  */

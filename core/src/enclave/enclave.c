@@ -161,7 +161,7 @@ sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst) {
     if (size != e->len)
         return SM_ERR_INVALID;
     /* Under dst's lock: a concurrent purge cannot unmap it mid-decrypt. */
-    return sm__buffer_with_data(dst, SM_PROT_READWRITE, SM_PROT_READ, decrypt_into, (void *)e);
+    return sm__buffer_with_data(dst, SM_PROT_READWRITE, SM__PROT_READABLE, decrypt_into, (void *)e);
 }
 
 static sm_status seal_data(void *ctx, uint8_t *data, size_t len) {

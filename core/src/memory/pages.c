@@ -46,7 +46,10 @@ static sm_status lock_inner(sm_region *r) {
     sm_lock_policy policy = sm__lock_policy();
     if (policy == SM_LOCK_OFF)
         return SM_OK;
-    if (mlock(r->inner, r->inner_len) == 0) {
+    int rc = mlock(r->inner, r->inner_len);
+    if (rc != 0 && sm__pool_cache_drain() > 0) /* the pool's cache held the lock it needed */
+        rc = mlock(r->inner, r->inner_len);
+    if (rc == 0) {
         r->locked = 1;
         r->locked_len = r->inner_len;
         sm__stat_add(SM_CTR_BYTES_LOCKED, r->inner_len);
@@ -122,16 +125,27 @@ sm_status sm__pages_protect(const sm_region *r, sm_prot prot) {
     return sm_mem_protect(r->inner, r->inner_len, prot);
 }
 
+void sm__pages_release_wiped(sm_region *r) {
+    if (r->base == NULL)
+        return;
+    sm__pages_observe_release(r->inner, r->inner_len);
+    if (r->pool != NULL)
+        sm__pool_release(r, 1);
+    else
+        own_release(r);
+    memset(r, 0, sizeof *r);
+}
+
 void sm__pages_release(sm_region *r) {
     if (r->base == NULL)
         return;
-    int wiped = mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) == 0;
-    if (wiped) {
+    if (mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) == 0) {
         sm_wipe(r->inner, r->inner_len);
-        sm__pages_observe_release(r->inner, r->inner_len);
+        sm__pages_release_wiped(r);
+        return;
     }
     if (r->pool != NULL)
-        sm__pool_release(r, wiped);
+        sm__pool_release(r, 0);
     else
         own_release(r);
     memset(r, 0, sizeof *r);

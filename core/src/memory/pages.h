@@ -27,6 +27,7 @@ typedef struct sm_region {
     size_t total;      /* bytes of that span */
     int locked;        /* 1 when the pages are mlocked */
     size_t locked_len; /* bytes mlocked from inner on (inner, plus the trailing guard in a pool) */
+    unsigned lock_gen; /* pool: the process generation (forks seen) that locked it */
     void *pool;        /* the pool region holding the slot; NULL for an own mapping */
     uint32_t slot;     /* slot index in that pool region */
 } sm_region;
@@ -51,6 +52,13 @@ sm_status sm__pages_protect(const sm_region *r, sm_prot prot);
  * mapping is unmapped. *r is zeroed.
  */
 void sm__pages_release(sm_region *r);
+
+/*
+ * sm__pages_release() for a caller that already made all inner pages
+ * writable and wiped them (the buffer teardown does, before it leaves the
+ * registry): no second protection change, no second wipe.
+ */
+void sm__pages_release_wiped(sm_region *r);
 
 /*
  * Test hook: when set, called with the inner pages after the wipe and right

@@ -11,8 +11,8 @@
  * n inner pages takes a slot of the smallest class c >= n and uses the LAST
  * n pages of it, so the data still ends exactly at a guard, and the c - n
  * pages in front stay PROT_NONE (more guard). A write one byte past the
- * inner pages, or one byte before them, faults. Free slots are wiped,
- * PROT_NONE and unlocked.
+ * inner pages, or one byte before them, faults. Free slots are wiped and
+ * PROT_NONE; they are unlocked, except those in the slot cache.
  *
  * Mapping count (vm.max_map_count is 65530 by default; one mapping per
  * buffer plus its guards stops libsodium near 16,000 buffers):
@@ -42,6 +42,21 @@
  * (FAST_PAGES / c slots, at least MIN_SLOTS), and allocations prefer it.
  * Later regions are dense.
  *
+ * Slot cache. Locking and unlocking a slot costs more than everything
+ * else a buffer's life takes (on a 2-vCPU VM, mlock2 + munlock of one page
+ * about 5 us, of 258 pages about 90 us), and MADV_FREE makes the next
+ * user fault every page in again. So a released slot that was locked and
+ * wiped goes into a small cache instead: still locked, resident, wiped and
+ * PROT_NONE (a stale pointer still faults). An acquire of the same class
+ * and the same number of pages takes it back with one mprotect. The cache
+ * holds at most CACHE_PER_CLASS slots per class and fork policy and
+ * cache_cap bytes of lock (a quarter of RLIMIT_MEMLOCK as found at first
+ * use, at most CACHE_BYTES_MAX); sm_stats.bytes_locked_cached shows it.
+ * Whenever a lock fails (here, in pages.c or in the views) the cache is
+ * drained (sm__pool_cache_drain) and the lock tried once more, so it never
+ * costs an allocation its lock. A forked child, which inherits no locks,
+ * starts with an empty cache.
+ *
  * Counters (sm_stats). mapped_bytes counts each live slot with its guard
  * (c + 1 pages), bytes_locked what each live slot locked (n + 1 pages),
  * so both return to their old values when a buffer is freed; the pool's
@@ -58,12 +73,18 @@
  * their guards, two mappings each. `no_mlock2` (atomic) remembers that.
  *
  * Lock: `pool_lock` guards `classes`, every region's free stack, `nfree`,
- * `listed` and `trimming`, and the counters in `totals`. It is a leaf: held
+ * `listed` and `trimming`, the counters in `totals`, and the slot cache
+ * (`caches`, `cache_bytes`); `cache_cap` is written once under
+ * pthread_once before any use; `fork_gen` (atomic) counts the forks this
+ * process descends from, so a slot locked before a fork is never cached. It is a leaf: held
  * for O(1) bookkeeping, and while a region is made (mmap, madvise,
  * mprotect) or trimmed (madvise); nothing else is taken while it is held
  * and nothing is called back. mlock2, mprotect and the wipe of a slot run
- * without it (the slot is owned by one caller then). The fork handlers take
- * it before fork() and release it in both processes.
+ * without it (the slot is owned by one caller then), except that a cache
+ * drain munlocks the cached slots under it. The views may call the drain
+ * with views_lock held: views_lock -> pool_lock. The fork handlers take it
+ * before fork() and release it in both processes (the child empties its
+ * cache first).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -71,17 +92,20 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "pool.h"
 #include "stats.h"
 #include "status.h"
 
-#define CLASS_COUNT 10u   /* slot sizes 1, 2, 4 ... 512 pages */
-#define DENSE_PAGES 2048u /* a dense region spans about this many pages */
-#define FAST_PAGES  64u   /* slot pages of the fast region of a class */
-#define MIN_SLOTS   4u
-#define FREE_CLASS  4u /* slots of 16 pages and up are MADV_FREE'd on release */
+#define CLASS_COUNT     10u   /* slot sizes 1, 2, 4 ... 512 pages */
+#define DENSE_PAGES     2048u /* a dense region spans about this many pages */
+#define FAST_PAGES      64u   /* slot pages of the fast region of a class */
+#define MIN_SLOTS       4u
+#define FREE_CLASS      4u /* slots of 16 pages and up are MADV_FREE'd on release */
+#define CACHE_PER_CLASS 4u /* released slots kept locked, per class and fork policy */
+#define CACHE_BYTES_MAX ((size_t)4 << 20) /* lock the cache may keep, at most */
 
 typedef struct region {
     struct region *next; /* next dense region of the class with a free slot */
@@ -102,23 +126,54 @@ typedef struct pool_class {
     region *avail; /* dense regions with a free slot, allocations take the head */
 } pool_class;
 
+/* A released slot kept locked, wiped and PROT_NONE for the next acquire. */
+typedef struct cached_slot {
+    region *g;
+    uint32_t idx;
+    size_t pages;      /* inner pages it is locked for */
+    size_t locked_len; /* bytes locked from its inner pages on */
+} cached_slot;
+
+typedef struct slot_cache {
+    cached_slot slot[CACHE_PER_CLASS];
+    unsigned n;
+} slot_cache;
+
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pool_class classes[2][CLASS_COUNT]; /* [fork wipe?][class]; pool_lock */
 static sm_pool_info totals;                /* pool_lock (slots_* computed on read) */
 static size_t slots_total, slots_free;     /* pool_lock */
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static slot_cache caches[2][CLASS_COUNT];  /* [fork wipe?][class]; pool_lock */
+static size_t cache_bytes;                 /* lock held by cached slots; pool_lock */
+static size_t cache_cap;                   /* written once (pool_once) */
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static atomic_int no_mlock2; /* set once mlock2 was refused (idempotent race) */
+static atomic_uint fork_gen; /* bumped in each forked child: locks made before are gone */
+
+static void give_back_cached_locked(int unlock);
 
 static void fork_prepare(void) {
     pthread_mutex_lock(&pool_lock);
 }
 
-static void fork_release(void) {
+static void fork_parent(void) {
     pthread_mutex_unlock(&pool_lock);
 }
 
-static void install_fork_handlers(void) {
-    (void)pthread_atfork(fork_prepare, fork_release, fork_release);
+/* The child inherited no locks: its cached slots are plain free slots. */
+static void fork_child(void) {
+    atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
+    give_back_cached_locked(0);
+    pthread_mutex_unlock(&pool_lock);
+}
+
+static void pool_init(void) {
+    struct rlimit rl;
+    cache_cap = CACHE_BYTES_MAX;
+    if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur / 4 < cache_cap)
+        cache_cap = (size_t)(rl.rlim_cur / 4);
+    (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 static size_t page(void) {
@@ -289,6 +344,68 @@ static void trim(pool_class *pc, region *g) {
 }
 
 /* ------------------------------------------------------------------ */
+/* The slot cache (pool_lock held)                                     */
+/* ------------------------------------------------------------------ */
+
+static uint8_t *cached_inner(const cached_slot *e) {
+    return slot_at(e->g, e->idx) + (class_pages(e->g->cls) - e->pages) * page();
+}
+
+/* Keeps a released slot that is locked and wiped; 0 when there is no room. */
+static int cache_put(const sm_region *r) {
+    region *g = r->pool;
+    slot_cache *c = &caches[g->wipe][g->cls];
+    if (c->n == CACHE_PER_CLASS || r->locked_len > cache_cap - cache_bytes)
+        return 0;
+    c->slot[c->n++] = (cached_slot){g, r->slot, r->inner_len / page(), r->locked_len};
+    cache_bytes += r->locked_len;
+    sm__stat_sub(SM_CTR_BYTES_LOCKED, r->locked_len);
+    sm__stat_add(SM_CTR_BYTES_LOCKED_CACHED, r->locked_len);
+    return 1;
+}
+
+/* Takes the newest cached slot of exactly `pages` inner pages; 0 if none. */
+static int cache_take(unsigned cls, int wipe, size_t pages, cached_slot *out) {
+    slot_cache *c = &caches[wipe][cls];
+    for (unsigned i = c->n; i-- > 0;) {
+        if (c->slot[i].pages != pages)
+            continue;
+        *out = c->slot[i];
+        c->slot[i] = c->slot[--c->n];
+        cache_bytes -= out->locked_len;
+        sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, out->locked_len);
+        sm__stat_add(SM_CTR_BYTES_LOCKED, out->locked_len);
+        return 1;
+    }
+    return 0;
+}
+
+/* Empties the cache into the free stacks; unlock = 0 in a forked child. */
+static void give_back_cached_locked(int unlock) {
+    for (int w = 0; w < 2; w++) {
+        for (unsigned cls = 0; cls < CLASS_COUNT; cls++) {
+            slot_cache *c = &caches[w][cls];
+            while (c->n > 0) {
+                cached_slot *e = &c->slot[--c->n];
+                if (unlock)
+                    (void)munlock(cached_inner(e), e->locked_len);
+                cache_bytes -= e->locked_len;
+                sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, e->locked_len);
+                (void)give_slot(&classes[w][cls], e->g, e->idx); /* trimmed on a later release */
+            }
+        }
+    }
+}
+
+size_t sm__pool_cache_drain(void) {
+    pthread_mutex_lock(&pool_lock);
+    size_t had = cache_bytes;
+    give_back_cached_locked(1);
+    pthread_mutex_unlock(&pool_lock);
+    return had;
+}
+
+/* ------------------------------------------------------------------ */
 /* Opening and closing a slot (no lock: the caller owns the slot)      */
 /* ------------------------------------------------------------------ */
 
@@ -321,13 +438,18 @@ static sm_status lock_slot(sm_region *r) {
         return SM_OK;
     size_t len = r->inner_len + page();
     int rc = lock_onfault(r->inner, len);
+    if (rc != 0 && errno != ENOSYS && sm__pool_cache_drain() > 0)
+        rc = lock_onfault(r->inner, len); /* the cache held the lock it needed */
     if (rc != 0 && errno == ENOSYS) {
         len = r->inner_len; /* no mlock2: lock (and populate) the inner pages only */
         rc = mlock(r->inner, len);
+        if (rc != 0 && sm__pool_cache_drain() > 0)
+            rc = mlock(r->inner, len);
     }
     if (rc == 0) {
         r->locked = 1;
         r->locked_len = len;
+        r->lock_gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
         sm__stat_add(SM_CTR_BYTES_LOCKED, len);
         return SM_OK;
     }
@@ -362,18 +484,20 @@ static void put_back(region *g, uint32_t idx) {
     pthread_mutex_unlock(&pool_lock);
 }
 
-sm_status sm__pool_acquire(size_t pages, sm_region *out) {
-    (void)pthread_once(&fork_once, install_fork_handlers);
-    unsigned cls = class_of(pages);
-    int wipe = sm__fork_policy() == SM_FORK_WIPE;
-    region *g = NULL;
-    uint32_t idx = 0;
-    pthread_mutex_lock(&pool_lock);
-    sm_status st = take_slot(cls, wipe, &g, &idx);
-    pthread_mutex_unlock(&pool_lock);
-    if (st != SM_OK)
-        return st;
-    size_t c = class_pages(cls);
+/* A cached slot is locked and populated already: it only needs opening. */
+static sm_status reopen_cached(sm_region *r, size_t locked_len) {
+    r->locked = 1;
+    r->locked_len = locked_len;
+    r->lock_gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+    if (mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) == 0)
+        return SM_OK;
+    sm_status st = sm__fail(errno == ENOMEM ? SM_ERR_NOMEM : SM_ERR_PROTECT, errno);
+    unlock_slot(r);
+    return st;
+}
+
+static void fill_region(region *g, uint32_t idx, size_t pages, sm_region *out) {
+    size_t c = class_pages(g->cls);
     uint8_t *slot = slot_at(g, idx);
     out->inner = slot + (c - pages) * page();
     out->inner_len = pages * page();
@@ -381,7 +505,28 @@ sm_status sm__pool_acquire(size_t pages, sm_region *out) {
     out->total = (c + 1) * page();
     out->pool = g;
     out->slot = idx;
-    st = open_slot(out);
+}
+
+sm_status sm__pool_acquire(size_t pages, sm_region *out) {
+    (void)pthread_once(&pool_once, pool_init);
+    unsigned cls = class_of(pages);
+    int wipe = sm__fork_policy() == SM_FORK_WIPE;
+    int use_cache = sm__lock_policy() != SM_LOCK_OFF;
+    cached_slot hit;
+    region *g = NULL;
+    uint32_t idx = 0;
+    pthread_mutex_lock(&pool_lock);
+    int cached = use_cache && cache_take(cls, wipe, pages, &hit);
+    sm_status st = cached ? SM_OK : take_slot(cls, wipe, &g, &idx);
+    pthread_mutex_unlock(&pool_lock);
+    if (st != SM_OK)
+        return st;
+    if (cached) {
+        g = hit.g;
+        idx = hit.idx;
+    }
+    fill_region(g, idx, pages, out);
+    st = cached ? reopen_cached(out, hit.locked_len) : open_slot(out);
     if (st != SM_OK) {
         put_back(g, idx);
         return st;
@@ -390,12 +535,29 @@ sm_status sm__pool_acquire(size_t pages, sm_region *out) {
     return SM_OK;
 }
 
+/*
+ * Keeps a released, wiped slot locked in the cache when there is room. A
+ * slot locked before a fork is not locked in the child: never kept there.
+ */
+static int cache_keep(sm_region *r) {
+    if (!r->locked || r->lock_gen != atomic_load_explicit(&fork_gen, memory_order_relaxed))
+        return 0;
+    pthread_mutex_lock(&pool_lock);
+    int kept = cache_put(r);
+    pthread_mutex_unlock(&pool_lock);
+    if (kept)
+        r->locked = 0; /* the cache owns the lock now */
+    return kept;
+}
+
 void sm__pool_release(sm_region *r, int wiped) {
     region *g = r->pool;
     (void)mprotect(r->inner, r->inner_len, PROT_NONE);
     sm__stat_sub(SM_CTR_MAPPED_BYTES, r->total);
     if (!wiped)
         return; /* never reused, and still locked: the bytes may be secret */
+    if (cache_keep(r))
+        return;
     unlock_slot(r);
     if (g->cls >= FREE_CLASS)
         (void)madvise(r->inner, r->inner_len, MADV_FREE);
@@ -405,7 +567,13 @@ void sm__pool_release(sm_region *r, int wiped) {
 void sm__pool_info(sm_pool_info *out) {
     pthread_mutex_lock(&pool_lock);
     *out = totals;
+    size_t cached = 0;
+    for (int w = 0; w < 2; w++)
+        for (unsigned cls = 0; cls < CLASS_COUNT; cls++)
+            cached += caches[w][cls].n;
     out->slots_free = slots_free;
-    out->slots_used = slots_total - slots_free;
+    out->slots_cached = cached;
+    out->slots_used = slots_total - slots_free - cached;
+    out->cache_bytes = cache_bytes;
     pthread_mutex_unlock(&pool_lock);
 }

@@ -23,10 +23,18 @@ sm_status sm__pool_acquire(size_t pages, sm_region *out);
 
 /*
  * Gives a slot back, after pages.c made its inner pages writable and wiped
- * them (wiped = 1). A slot that could not be wiped is never reused: it
- * stays locked and PROT_NONE.
+ * them (wiped = 1). A locked slot may stay locked in the slot cache (see
+ * pool.c). A slot that could not be wiped is never reused: it stays locked
+ * and PROT_NONE.
  */
 void sm__pool_release(sm_region *r, int wiped);
+
+/*
+ * Unlocks every cached slot and returns it to the free slots. Returns the
+ * bytes of lock it gave back (0: nothing was cached). Called when a lock
+ * fails, then the lock is tried once more. Takes the pool lock.
+ */
+size_t sm__pool_cache_drain(void);
 
 /* Counters for tests and benchmarks (pool lock held briefly). */
 typedef struct sm_pool_info {
@@ -34,6 +42,8 @@ typedef struct sm_pool_info {
     size_t fast_regions; /* of which fast (one mapping per slot) */
     size_t slots_free;   /* free slots across all regions */
     size_t slots_used;   /* slots held by live regions */
+    size_t slots_cached; /* released slots kept locked in the slot cache */
+    size_t cache_bytes;  /* bytes of lock the slot cache holds */
     size_t trims;        /* times an empty dense region gave its pages back */
 } sm_pool_info;
 

@@ -45,6 +45,7 @@ sm_status sm_stats_get(sm_stats *out) {
     s.live_secrets_enclave = get(SM_CTR_SECRETS_ENCLAVE);
     s.live_enclaves = get(SM_CTR_ENCLAVES);
     s.mapped_bytes = get(SM_CTR_MAPPED_BYTES);
+    s.bytes_locked_cached = get(SM_CTR_BYTES_LOCKED_CACHED);
     memcpy(out, &s, s.size);
     return SM_OK;
 }

@@ -15,6 +15,7 @@ typedef enum sm_counter {
     SM_CTR_SECRETS_ENCLAVE,
     SM_CTR_ENCLAVES,
     SM_CTR_MAPPED_BYTES,
+    SM_CTR_BYTES_LOCKED_CACHED,
     SM_CTR_COUNT
 } sm_counter;
 

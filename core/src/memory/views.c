@@ -26,8 +26,10 @@
  * live_buffers and mapped_bytes do not count them.
  *
  * Lock: `views_lock` guards the region list, every region's `used` bits and
- * `view_regions`. It is a leaf, held for O(1) bookkeeping and while a
- * region is made (mmap, mremap, madvise, mlock2). The wipe runs without it
+ * `view_regions`. It is held for O(1) bookkeeping and while a region is
+ * made (mmap, mremap, madvise, mlock2); the only lock taken under it is
+ * pool_lock, when a failed lock drains the pool's slot cache
+ * (views_lock -> pool_lock). The wipe runs without it
  * (the view is owned by one caller then). The fork handlers hold it across
  * fork(); the child drops every region (they are not mapped there) and
  * bumps `views_gen`. Atomics without a lock: `views_gen` (forks seen),
@@ -43,6 +45,7 @@
 
 #include "config.h"
 #include "pages.h"
+#include "pool.h"
 #include "stats.h"
 #include "status.h"
 #include "views.h"
@@ -149,17 +152,29 @@ static sm_status advise(view_region *v) {
     return SM_OK;
 }
 
+/* Locks both skeletons, or neither; errno is kept on failure. */
+static int lock_skeletons(view_region *v) {
+    if (mlock2(v->rd, skeleton_len(), MLOCK_ONFAULT) == 0 &&
+        mlock2(v->wr, skeleton_len(), MLOCK_ONFAULT) == 0)
+        return 0;
+    int err = errno;
+    (void)munlock(v->rd, skeleton_len());
+    errno = err;
+    return -1;
+}
+
 static sm_status lock_region(view_region *v) {
     sm_lock_policy policy = sm__lock_policy();
     if (policy == SM_LOCK_OFF)
         return SM_OK;
-    if (mlock2(v->rd, skeleton_len(), MLOCK_ONFAULT) == 0 &&
-        mlock2(v->wr, skeleton_len(), MLOCK_ONFAULT) == 0) {
+    int rc = lock_skeletons(v);
+    if (rc != 0 && sm__pool_cache_drain() > 0) /* the pool's cache held the lock it needed */
+        rc = lock_skeletons(v);
+    if (rc == 0) {
         v->locked = 1;
         return SM_OK;
     }
     int err = errno;
-    (void)munlock(v->rd, skeleton_len());
     if (policy == SM_LOCK_STRICT)
         return sm__fail(SM_ERR_MLOCK, err);
     sm__stat_add(SM_CTR_LOCK_FAILURES, 1);

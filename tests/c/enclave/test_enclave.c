@@ -144,12 +144,16 @@ static void test_open_into(void) {
     REQUIRE(sm_buffer_new(99, &small) == SM_OK);
     REQUIRE(sm_buffer_new(101, &big) == SM_OK);
     CHECK_STATUS(sm_enclave_open_into(e, dst), SM_OK);
+    CHECK(sm_buffer_protection(dst) == SM_PROT_READWRITE); /* a writable buffer stays writable */
+    CHECK(memcmp(sm_buffer_data(dst), want, sizeof want) == 0);
+    sm_buffer_data(dst)[0] ^= 1;
+    CHECK_STATUS(sm_buffer_freeze(dst), SM_OK);
+    CHECK_STATUS(sm_enclave_open_into(e, dst), SM_OK); /* reuse a frozen buffer */
     CHECK(sm_buffer_protection(dst) == SM_PROT_READ);
     CHECK(memcmp(sm_buffer_data(dst), want, sizeof want) == 0);
-    CHECK_STATUS(sm_enclave_open_into(e, dst), SM_OK); /* reuse a frozen buffer */
-    CHECK(memcmp(sm_buffer_data(dst), want, sizeof want) == 0);
     CHECK_STATUS(sm_buffer_noaccess(dst), SM_OK);
-    CHECK_STATUS(sm_enclave_open_into(e, dst), SM_OK); /* and a no-access one */
+    CHECK_STATUS(sm_enclave_open_into(e, dst), SM_OK); /* and a no-access one: left readable */
+    CHECK(sm_buffer_protection(dst) == SM_PROT_READ);
     CHECK(memcmp(sm_buffer_data(dst), want, sizeof want) == 0);
     CHECK_STATUS(sm_enclave_open_into(e, small), SM_ERR_INVALID);
     CHECK_STATUS(sm_enclave_open_into(e, big), SM_ERR_INVALID);

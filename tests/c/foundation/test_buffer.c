@@ -162,6 +162,28 @@ static void test_underflow_caught_by_canary(void) {
     }
 }
 
+static int compare_canary(const void *a, const void *b) {
+    return memcmp(a, b, 16);
+}
+
+/* The 16 bytes in front of each buffer's data: distinct, never all zero. */
+static void test_canaries_differ_between_buffers(void) {
+    enum { N = 256 };
+    uint8_t seen[N][16], zero[16] = {0};
+    for (int i = 0; i < N; i++) {
+        sm_buffer *b = NULL;
+        REQUIRE(sm_buffer_new(32, &b) == SM_OK);
+        memcpy(seen[i], sm_buffer_data(b) - 16, 16);
+        CHECK(memcmp(seen[i], zero, 16) != 0);
+        sm_buffer_free(b);
+    }
+    qsort(seen, N, 16, compare_canary);
+    int repeats = 0;
+    for (int i = 1; i < N; i++)
+        repeats += memcmp(seen[i - 1], seen[i], 16) == 0;
+    CHECK(repeats == 0);
+}
+
 static int read_frozen_then_write(void *arg) {
     sm_buffer *b = arg;
     volatile uint8_t x = sm_buffer_data(b)[0];
@@ -457,6 +479,7 @@ int main(void) {
     RUN(test_use_after_destroy);
     RUN(test_overflow_faults_at_once);
     RUN(test_underflow_caught_by_canary);
+    RUN(test_canaries_differ_between_buffers);
     RUN(test_freeze_melt_noaccess);
     RUN(test_destroy_and_purge_wipe_the_bytes);
     RUN(test_wiped_before_leaving_the_registry);

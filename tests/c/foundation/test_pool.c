@@ -210,7 +210,11 @@ static int strict_child(void *arg) {
     sm_stats after = counters();
     ok = ok && after.bytes_locked == before.bytes_locked &&
          after.mapped_bytes == before.mapped_bytes && after.live_buffers == before.live_buffers;
-    ok = ok && pool_used() == used && vm_locked_kb() == lck && sm__registry_count() == reg;
+    /* Freed slots may stay locked in the slot cache, and are counted there. */
+    ok = ok && after.bytes_locked_cached > 0 &&
+         vm_locked_kb() == lck + after.bytes_locked_cached / 1024;
+    ok = ok && sm__pool_cache_drain() == after.bytes_locked_cached && vm_locked_kb() == lck;
+    ok = ok && pool_used() == used && sm__registry_count() == reg;
     /* Freed slots are reused, and still need their own lock. */
     return ok && sm_buffer_new(32, &held[0]) == SM_OK && (sm_buffer_free(held[0]), 1) ? 0 : 1;
 }
@@ -239,6 +243,132 @@ static void test_lock_policy_failures_leave_nothing(void) {
     REQUIRE_REAL_MLOCK();
     CHECK(child_exited_with(run_in_child(strict_child, NULL), 0));
     CHECK(child_exited_with(run_in_child(best_effort_child, NULL), 0));
+}
+
+/* ------------------------------------------------------------------ */
+/* The slot cache                                                      */
+/* ------------------------------------------------------------------ */
+
+static size_t cache_bytes_now(void) {
+    sm_pool_info info;
+    sm__pool_info(&info);
+    return info.cache_bytes;
+}
+
+static void test_released_slot_is_cached_locked_and_reused(void) {
+    REQUIRE_REAL_MLOCK();
+    (void)sm__pool_cache_drain();
+    sm_region r;
+    REQUIRE(sm__pages_acquire(3 * 4096, &r) == SM_OK);
+    REQUIRE(r.locked);
+    memset(r.inner, 0xC3, r.inner_len);
+    uint8_t *inner = r.inner;
+    size_t locked_len = r.locked_len, lck = vm_locked_kb();
+    sm_stats live = counters();
+    sm__pages_release(&r);
+    sm_stats cached = counters();
+    CHECK(cached.bytes_locked_cached == live.bytes_locked_cached + locked_len);
+    CHECK(cached.bytes_locked == live.bytes_locked - locked_len);
+    CHECK(cache_bytes_now() == cached.bytes_locked_cached);
+    CHECK(vm_locked_kb() == lck);                                        /* still locked */
+    CHECK(child_killed_by(run_in_child(read_old_slot, inner), SIGSEGV)); /* and no access */
+    REQUIRE(sm__pages_acquire(3 * 4096, &r) == SM_OK);
+    CHECK(r.inner == inner && r.locked && r.locked_len == locked_len);
+    CHECK(all_zero(r.inner, r.inner_len)); /* wiped on release */
+    CHECK(counters().bytes_locked_cached == live.bytes_locked_cached);
+    sm__pages_release(&r);
+    CHECK(sm__pool_cache_drain() == locked_len);
+    CHECK(vm_locked_kb() == lck - locked_len / 1024);
+    CHECK(counters().bytes_locked_cached == 0 && cache_bytes_now() == 0);
+}
+
+static void test_slot_cache_is_bounded(void) {
+    REQUIRE_REAL_MLOCK();
+    enum { N = 40 };
+    sm_region r[N];
+    for (int i = 0; i < N; i++)
+        REQUIRE(sm__pages_acquire(100, &r[i]) == SM_OK);
+    for (int i = 0; i < N; i++)
+        sm__pages_release(&r[i]);
+    sm_pool_info info;
+    sm__pool_info(&info);
+    printf("# %zu slots cached, %zu bytes\n", info.slots_cached, info.cache_bytes);
+    CHECK(info.slots_cached >= 1 && info.slots_cached <= 8); /* a few per class, not 40 */
+    CHECK(info.cache_bytes <= ((size_t)4 << 20));
+    (void)sm__pool_cache_drain();
+}
+
+static int child_says(int code) {
+    printf("# child check %d failed\n", code);
+    fflush(stdout);
+    return code;
+}
+
+/* The cache holds the lock a new allocation needs: it is given back. */
+static int cache_gives_way_child(void *arg) {
+    (void)arg;
+    sm_buffer *b[4];
+    for (int i = 0; i < 4; i++)
+        if (sm_buffer_new(32, &b[i]) != SM_OK)
+            return child_says(2);
+    for (int i = 0; i < 4; i++)
+        sm_buffer_free(b[i]);
+    size_t cached = counters().bytes_locked_cached;
+    if (cached < 2 * 8192)
+        return child_says(3);
+    /* No room beyond what is locked now, cache included. */
+    if (drop_ipc_lock_and_limit(vm_locked_kb() * 1024) != 0)
+        return child_says(4);
+    sm_buffer *other = NULL;                  /* a class the cache holds nothing of */
+    if (sm_buffer_new(5000, &other) != SM_OK) /* 2 pages: less lock than the cache holds */
+        return child_says(5);
+    int ok = counters().bytes_locked_cached == 0;
+    sm_buffer_free(other);
+    return ok ? 0 : child_says(6);
+}
+
+/* A forked child inherits no locks: its cache starts empty. */
+static int cache_after_fork_child(void *arg) {
+    (void)arg;
+    sm_pool_info info;
+    sm__pool_info(&info);
+    if (info.slots_cached != 0 || info.cache_bytes != 0 || counters().bytes_locked_cached != 0)
+        return 1;
+    size_t lck = vm_locked_kb();
+    sm_buffer *b = NULL;
+    if (sm_buffer_new(32, &b) != SM_OK)
+        return 2;
+    int ok = vm_locked_kb() > lck; /* locked its own pages, not a parent's cached slot */
+    sm_buffer_free(b);
+    return ok ? 0 : 3;
+}
+
+/* A slot locked by the parent is not locked in the child: never cached there. */
+static int inherited_slot_child(void *arg) {
+    sm_buffer *inherited = arg;
+    sm_buffer_free(inherited);
+    if (counters().bytes_locked_cached != 0)
+        return child_says(1);
+    size_t lck = vm_locked_kb();
+    sm_buffer *b = NULL;
+    if (sm_buffer_new(32, &b) != SM_OK)
+        return child_says(2);
+    int ok = vm_locked_kb() > lck;
+    sm_buffer_free(b);
+    return ok ? 0 : child_says(3);
+}
+
+static void test_slot_cache_under_limits_and_fork(void) {
+    REQUIRE_REAL_MLOCK();
+    CHECK(child_exited_with(run_in_child(cache_gives_way_child, NULL), 0));
+    sm_buffer *b = NULL;
+    REQUIRE(sm_buffer_new(32, &b) == SM_OK);
+    sm_buffer_free(b); /* now the parent has a cached slot */
+    REQUIRE(counters().bytes_locked_cached > 0);
+    CHECK(child_exited_with(run_in_child(cache_after_fork_child, NULL), 0));
+    REQUIRE(sm_buffer_new(32, &b) == SM_OK);
+    CHECK(child_exited_with(run_in_child(inherited_slot_child, b), 0));
+    sm_buffer_free(b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -456,6 +586,9 @@ int main(void) {
     RUN(test_released_slots_are_no_access);
     RUN(test_empty_dense_regions_give_pages_back);
     RUN(test_lock_policy_failures_leave_nothing);
+    RUN(test_released_slot_is_cached_locked_and_reused);
+    RUN(test_slot_cache_is_bounded);
+    RUN(test_slot_cache_under_limits_and_fork);
     RUN(test_maps_stay_bounded_with_many_live_secrets);
     RUN(test_many_enclave_secrets_under_small_memlock);
     RUN(test_enclave_view_is_read_only_wiped_and_not_forked);
