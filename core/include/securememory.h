@@ -315,7 +315,8 @@ typedef struct sm_stats {
     uint64_t bytes_in_use;           /**< Data bytes held by live buffers. */
     uint64_t bytes_locked;           /**< Bytes mlocked by the library (a pooled buffer also counts
                                                 the guard page locked after it). */
-    uint64_t peak_bytes_locked;      /**< Highest bytes_locked seen. */
+    uint64_t peak_bytes_locked;      /**< Highest bytes_locked seen (bytes_locked_cached not
+                                                included). */
     uint64_t lock_failures;          /**< Allocations left unlocked under SM_LOCK_BEST_EFFORT. */
     uint64_t live_secrets_protected; /**< Open secrets of kind SM_KIND_PROTECTED. */
     uint64_t live_secrets_enclave;   /**< Open secrets of kind SM_KIND_ENCLAVE. */
@@ -326,8 +327,11 @@ typedef struct sm_stats {
     uint64_t bytes_locked_cached;    /**< Bytes still mlocked by released pool slots that are
                                                 kept (wiped, no access) for quick reuse; not in
                                                 bytes_locked. Bounded by a quarter of
-                                                RLIMIT_MEMLOCK (at most 4 MiB), and given back
-                                                whenever a lock would otherwise fail. */
+                                                RLIMIT_MEMLOCK as found at first use (at most
+                                                4 MiB), and given back whenever a lock would
+                                                otherwise fail or locking is turned off. A
+                                                slot moving between the two counters updates
+                                                them one after the other. */
 } sm_stats;
 
 /**

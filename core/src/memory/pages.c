@@ -47,8 +47,10 @@ static sm_status lock_inner(sm_region *r) {
     if (policy == SM_LOCK_OFF)
         return SM_OK;
     int rc = mlock(r->inner, r->inner_len);
-    if (rc != 0 && sm__pool_cache_drain() > 0) /* the pool's cache held the lock it needed */
+    if (rc != 0) {
+        (void)sm__pool_cache_drain(); /* the pool's cache may hold the lock it needs */
         rc = mlock(r->inner, r->inner_len);
+    }
     if (rc == 0) {
         r->locked = 1;
         r->locked_len = r->inner_len;

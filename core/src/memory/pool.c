@@ -54,7 +54,9 @@
  * use, at most CACHE_BYTES_MAX); sm_stats.bytes_locked_cached shows it.
  * Whenever a lock fails (here, in pages.c or in the views) the cache is
  * drained (sm__pool_cache_drain) and the lock tried once more, so it never
- * costs an allocation its lock. A forked child, which inherits no locks,
+ * costs an allocation its lock. The retry happens even when this drain
+ * found the cache empty: another thread's drain, which this one waited
+ * for on pool_lock, may have made the room. A forked child, which inherits no locks,
  * starts with an empty cache.
  *
  * Counters (sm_stats). mapped_bytes counts each live slot with its guard
@@ -380,18 +382,27 @@ static int cache_take(unsigned cls, int wipe, size_t pages, cached_slot *out) {
     return 0;
 }
 
-/* Empties the cache into the free stacks; unlock = 0 in a forked child. */
+/*
+ * Empties the cache into the free stacks. unlock = 1: munlock each slot,
+ * give large ones back with MADV_FREE and trim regions left empty, as a
+ * release would. unlock = 0 (a forked child: nothing is locked there, and
+ * the child must not wait): bookkeeping only.
+ */
 static void give_back_cached_locked(int unlock) {
     for (int w = 0; w < 2; w++) {
         for (unsigned cls = 0; cls < CLASS_COUNT; cls++) {
             slot_cache *c = &caches[w][cls];
             while (c->n > 0) {
-                cached_slot *e = &c->slot[--c->n];
-                if (unlock)
-                    (void)munlock(cached_inner(e), e->locked_len);
-                cache_bytes -= e->locked_len;
-                sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, e->locked_len);
-                (void)give_slot(&classes[w][cls], e->g, e->idx); /* trimmed on a later release */
+                cached_slot e = c->slot[--c->n];
+                cache_bytes -= e.locked_len;
+                sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, e.locked_len);
+                if (unlock) {
+                    (void)munlock(cached_inner(&e), e.locked_len);
+                    if (cls >= FREE_CLASS)
+                        (void)madvise(cached_inner(&e), e.pages * page(), MADV_FREE);
+                }
+                if (give_slot(&classes[w][cls], e.g, e.idx) && unlock)
+                    trim(&classes[w][cls], e.g); /* drops pool_lock for a while */
             }
         }
     }
@@ -438,13 +449,17 @@ static sm_status lock_slot(sm_region *r) {
         return SM_OK;
     size_t len = r->inner_len + page();
     int rc = lock_onfault(r->inner, len);
-    if (rc != 0 && errno != ENOSYS && sm__pool_cache_drain() > 0)
-        rc = lock_onfault(r->inner, len); /* the cache held the lock it needed */
+    if (rc != 0 && errno != ENOSYS) {
+        (void)sm__pool_cache_drain(); /* the cache may hold the lock it needs */
+        rc = lock_onfault(r->inner, len);
+    }
     if (rc != 0 && errno == ENOSYS) {
         len = r->inner_len; /* no mlock2: lock (and populate) the inner pages only */
         rc = mlock(r->inner, len);
-        if (rc != 0 && sm__pool_cache_drain() > 0)
+        if (rc != 0) {
+            (void)sm__pool_cache_drain();
             rc = mlock(r->inner, len);
+        }
     }
     if (rc == 0) {
         r->locked = 1;
@@ -507,8 +522,12 @@ static void fill_region(region *g, uint32_t idx, size_t pages, sm_region *out) {
     out->slot = idx;
 }
 
-sm_status sm__pool_acquire(size_t pages, sm_region *out) {
+void sm__pool_init(void) {
     (void)pthread_once(&pool_once, pool_init);
+}
+
+sm_status sm__pool_acquire(size_t pages, sm_region *out) {
+    sm__pool_init();
     unsigned cls = class_of(pages);
     int wipe = sm__fork_policy() == SM_FORK_WIPE;
     int use_cache = sm__lock_policy() != SM_LOCK_OFF;
@@ -516,6 +535,8 @@ sm_status sm__pool_acquire(size_t pages, sm_region *out) {
     region *g = NULL;
     uint32_t idx = 0;
     pthread_mutex_lock(&pool_lock);
+    if (!use_cache && cache_bytes > 0)
+        give_back_cached_locked(1); /* locking was turned off: keep no locks */
     int cached = use_cache && cache_take(cls, wipe, pages, &hit);
     sm_status st = cached ? SM_OK : take_slot(cls, wipe, &g, &idx);
     pthread_mutex_unlock(&pool_lock);
@@ -540,7 +561,8 @@ sm_status sm__pool_acquire(size_t pages, sm_region *out) {
  * slot locked before a fork is not locked in the child: never kept there.
  */
 static int cache_keep(sm_region *r) {
-    if (!r->locked || r->lock_gen != atomic_load_explicit(&fork_gen, memory_order_relaxed))
+    if (!r->locked || r->lock_gen != atomic_load_explicit(&fork_gen, memory_order_relaxed) ||
+        sm__lock_policy() == SM_LOCK_OFF)
         return 0;
     pthread_mutex_lock(&pool_lock);
     int kept = cache_put(r);
@@ -575,5 +597,6 @@ void sm__pool_info(sm_pool_info *out) {
     out->slots_cached = cached;
     out->slots_used = slots_total - slots_free - cached;
     out->cache_bytes = cache_bytes;
+    out->cache_cap = cache_cap;
     pthread_mutex_unlock(&pool_lock);
 }

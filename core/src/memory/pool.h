@@ -10,6 +10,13 @@
 
 #include "pages.h"
 
+/*
+ * Sets the pool up once (its fork handlers, the cache bound); every entry
+ * point calls it. Callers whose own fork handlers must run before the
+ * pool's (views.c) call it before registering theirs. Thread-safe.
+ */
+void sm__pool_init(void);
+
 /* Largest pooled region, in inner pages; larger ones get their own mapping. */
 #define SM_POOL_MAX_PAGES 512u
 
@@ -32,7 +39,8 @@ void sm__pool_release(sm_region *r, int wiped);
 /*
  * Unlocks every cached slot and returns it to the free slots. Returns the
  * bytes of lock it gave back (0: nothing was cached). Called when a lock
- * fails, then the lock is tried once more. Takes the pool lock.
+ * fails; the lock is then tried once more whatever it returns (a
+ * concurrent drain may have made the room). Takes the pool lock.
  */
 size_t sm__pool_cache_drain(void);
 
@@ -44,6 +52,7 @@ typedef struct sm_pool_info {
     size_t slots_used;   /* slots held by live regions */
     size_t slots_cached; /* released slots kept locked in the slot cache */
     size_t cache_bytes;  /* bytes of lock the slot cache holds */
+    size_t cache_cap;    /* the most it may hold (set at first use) */
     size_t trims;        /* times an empty dense region gave its pages back */
 } sm_pool_info;
 

@@ -90,7 +90,13 @@ static void fork_child(void) {
     pthread_mutex_unlock(&views_lock);
 }
 
+/*
+ * Prepare handlers run in the reverse order of registration, so the pool's
+ * are registered first: fork() then takes views_lock before pool_lock, the
+ * order a view region's lock retry takes them in.
+ */
 static void install_fork_handlers(void) {
+    sm__pool_init();
     (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
@@ -168,8 +174,10 @@ static sm_status lock_region(view_region *v) {
     if (policy == SM_LOCK_OFF)
         return SM_OK;
     int rc = lock_skeletons(v);
-    if (rc != 0 && sm__pool_cache_drain() > 0) /* the pool's cache held the lock it needed */
+    if (rc != 0) {
+        (void)sm__pool_cache_drain(); /* the pool's cache may hold the lock it needs */
         rc = lock_skeletons(v);
+    }
     if (rc == 0) {
         v->locked = 1;
         return SM_OK;

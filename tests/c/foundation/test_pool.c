@@ -284,18 +284,68 @@ static void test_released_slot_is_cached_locked_and_reused(void) {
 
 static void test_slot_cache_is_bounded(void) {
     REQUIRE_REAL_MLOCK();
-    enum { N = 40 };
+    enum { N = 6 };
     sm_region r[N];
-    for (int i = 0; i < N; i++)
+    sm_pool_info info;
+    (void)sm__pool_cache_drain();
+    for (int i = 0; i < N; i++) /* one class: at most 4 kept */
         REQUIRE(sm__pages_acquire(100, &r[i]) == SM_OK);
     for (int i = 0; i < N; i++)
         sm__pages_release(&r[i]);
+    sm__pool_info(&info);
+    CHECK(info.slots_cached == 4);
+    (void)sm__pool_cache_drain();
+    for (int i = 0; i < 4; i++) /* 1 MiB slots: as many as the byte bound allows */
+        REQUIRE(sm__pages_acquire((size_t)1 << 20, &r[i]) == SM_OK);
+    size_t each = r[0].locked_len, fit = info.cache_cap / each < 4 ? info.cache_cap / each : 4;
+    for (int i = 0; i < 4; i++)
+        sm__pages_release(&r[i]);
+    sm__pool_info(&info);
+    printf("# cap %zu bytes: %zu of 4 slots of %zu bytes kept\n", info.cache_cap, info.slots_cached,
+           each);
+    CHECK(info.slots_cached == fit && info.cache_bytes == fit * each);
+    CHECK(info.cache_bytes <= info.cache_cap && info.cache_cap <= ((size_t)4 << 20));
+    (void)sm__pool_cache_drain();
+}
+
+static void test_cached_slot_only_for_the_same_page_count(void) {
+    REQUIRE_REAL_MLOCK();
+    (void)sm__pool_cache_drain();
+    sm_region r, other;
+    REQUIRE(sm__pages_acquire(3 * 4096, &r) == SM_OK); /* 3 pages, in the 4-page class */
+    uint8_t *cached = r.inner;
+    sm__pages_release(&r);
+    REQUIRE(sm__pages_acquire(4 * 4096, &other) == SM_OK); /* same class, 4 pages */
+    CHECK(other.inner != cached && other.inner + other.inner_len != cached + 3 * 4096);
     sm_pool_info info;
     sm__pool_info(&info);
-    printf("# %zu slots cached, %zu bytes\n", info.slots_cached, info.cache_bytes);
-    CHECK(info.slots_cached >= 1 && info.slots_cached <= 8); /* a few per class, not 40 */
-    CHECK(info.cache_bytes <= ((size_t)4 << 20));
+    CHECK(info.slots_cached == 1);
+    sm__pages_release(&other);
     (void)sm__pool_cache_drain();
+}
+
+/* Turning locking off gives the cache's locks back. */
+static int lock_off_child(void *arg) {
+    (void)arg;
+    sm_buffer *b = NULL;
+    if (sm_buffer_new(32, &b) != SM_OK)
+        return 1;
+    sm_buffer_free(b);
+    if (counters().bytes_locked_cached == 0)
+        return 2;
+    sm_config cfg;
+    sm_config_default(&cfg);
+    cfg.lock_policy = SM_LOCK_OFF;
+    if (sm_init(&cfg) != SM_OK || sm_buffer_new(32, &b) != SM_OK)
+        return 3;
+    int ok = counters().bytes_locked_cached == 0;
+    sm_buffer_free(b);
+    return ok && counters().bytes_locked_cached == 0 ? 0 : 4;
+}
+
+static void test_slot_cache_lock_policy_off(void) {
+    REQUIRE_REAL_MLOCK();
+    CHECK(child_exited_with(run_in_child(lock_off_child, NULL), 0));
 }
 
 static int child_says(int code) {
@@ -325,6 +375,117 @@ static int cache_gives_way_child(void *arg) {
     int ok = counters().bytes_locked_cached == 0;
     sm_buffer_free(other);
     return ok ? 0 : child_says(6);
+}
+
+/* Two threads whose locks fail at once: one drain must serve both. */
+typedef struct racer {
+    pthread_barrier_t *go;
+    sm_status st;
+} racer;
+
+static void *race_alloc(void *arg) {
+    racer *r = arg;
+    sm_buffer *b = NULL;
+    pthread_barrier_wait(r->go);
+    r->st = sm_buffer_new(5000, &b); /* 2 pages: a class the cache holds nothing of */
+    sm_buffer_free(b);
+    return NULL;
+}
+
+/* The soft limit; the hard one stays where it was, so it can be raised again. */
+static int set_memlock(rlim_t limit) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+        return -1;
+    rl.rlim_cur = limit < rl.rlim_max ? limit : rl.rlim_max;
+    return setrlimit(RLIMIT_MEMLOCK, &rl);
+}
+
+static int drain_race_child(void *arg) {
+    (void)arg;
+    struct rlimit hard;
+    if (getrlimit(RLIMIT_MEMLOCK, &hard) != 0)
+        return child_says(1);
+    if (hard.rlim_max == RLIM_INFINITY || hard.rlim_max > ((rlim_t)64 << 20))
+        hard.rlim_max = (rlim_t)64 << 20; /* lowering the hard limit is always allowed */
+    if (drop_ipc_lock_and_limit(hard.rlim_max) != 0)
+        return child_says(1);
+    for (int round = 0; round < 300; round++) {
+        sm_buffer *b[4];
+        if (set_memlock(hard.rlim_max) != 0)
+            return child_says(2);
+        (void)sm__pool_cache_drain();
+        for (int i = 0; i < 4; i++)
+            if (sm_buffer_new(32, &b[i]) != SM_OK)
+                return child_says(3);
+        for (int i = 0; i < 4; i++)
+            sm_buffer_free(b[i]); /* 4 one-page slots cached: room for both 2-page buffers */
+        if (set_memlock(vm_locked_kb() * 1024) != 0)
+            return child_says(4);
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, 2);
+        racer r[2] = {{&go, SM_OK}, {&go, SM_OK}};
+        pthread_t t[2];
+        for (int i = 0; i < 2; i++)
+            pthread_create(&t[i], NULL, race_alloc, &r[i]);
+        for (int i = 0; i < 2; i++)
+            pthread_join(t[i], NULL);
+        pthread_barrier_destroy(&go);
+        if (r[0].st != SM_OK || r[1].st != SM_OK) {
+            printf("# round %d: %s, %s\n", round, sm_status_name(r[0].st), sm_status_name(r[1].st));
+            return child_says(5);
+        }
+    }
+    return 0;
+}
+
+/* Fills the cache with one 1 MiB slot; its bytes of lock. */
+static size_t cache_one_mib(void) {
+    (void)sm__pool_cache_drain();
+    sm_region r;
+    if (sm__pages_acquire((size_t)1 << 20, &r) != SM_OK)
+        return 0;
+    sm__pages_release(&r);
+    return counters().bytes_locked_cached;
+}
+
+/* A large buffer (a mapping of its own) takes the lock the cache held. */
+static int own_mapping_child(void *arg) {
+    (void)arg;
+    size_t cached = cache_one_mib();
+    size_t need = (size_t)(SM_POOL_MAX_PAGES + 1) * 4096;
+    if (cached == 0 || cached >= need)
+        return child_says(1);
+    if (drop_ipc_lock_and_limit(vm_locked_kb() * 1024 + need - cached) != 0)
+        return child_says(2);
+    sm_region r;
+    if (sm__pages_acquire(need, &r) != SM_OK || r.pool != NULL || !r.locked)
+        return child_says(3);
+    sm__pages_release(&r);
+    return counters().bytes_locked_cached == 0 ? 0 : child_says(4);
+}
+
+/* A new region of enclave views takes the lock the cache held. */
+static int view_in_use(void *ctx, const uint8_t *data, size_t len) {
+    (void)data;
+    (void)len;
+    return sm__views_taken() == *(size_t *)ctx + 1 ? 0 : 1;
+}
+
+static int view_region_child(void *arg) {
+    (void)arg;
+    uint8_t src[32] = {7};
+    sm_secret *s = NULL;
+    if (sm_secret_new(SM_KIND_ENCLAVE, src, sizeof src, &s) != SM_OK)
+        return child_says(1);
+    if (cache_one_mib() == 0)
+        return child_says(2);
+    if (drop_ipc_lock_and_limit(vm_locked_kb() * 1024) != 0)
+        return child_says(3);
+    size_t views = sm__views_taken();
+    sm_status st = sm_secret_with_bytes(s, view_in_use, &views);
+    sm_secret_free(s);
+    return st == SM_OK ? 0 : child_says(4);
 }
 
 /* A forked child inherits no locks: its cache starts empty. */
@@ -361,6 +522,9 @@ static int inherited_slot_child(void *arg) {
 static void test_slot_cache_under_limits_and_fork(void) {
     REQUIRE_REAL_MLOCK();
     CHECK(child_exited_with(run_in_child(cache_gives_way_child, NULL), 0));
+    CHECK(child_exited_with(run_in_child(drain_race_child, NULL), 0));
+    CHECK(child_exited_with(run_in_child(own_mapping_child, NULL), 0));
+    CHECK(child_exited_with(run_in_child(view_region_child, NULL), 0));
     sm_buffer *b = NULL;
     REQUIRE(sm_buffer_new(32, &b) == SM_OK);
     sm_buffer_free(b); /* now the parent has a cached slot */
@@ -588,6 +752,8 @@ int main(void) {
     RUN(test_lock_policy_failures_leave_nothing);
     RUN(test_released_slot_is_cached_locked_and_reused);
     RUN(test_slot_cache_is_bounded);
+    RUN(test_cached_slot_only_for_the_same_page_count);
+    RUN(test_slot_cache_lock_policy_off);
     RUN(test_slot_cache_under_limits_and_fork);
     RUN(test_maps_stay_bounded_with_many_live_secrets);
     RUN(test_many_enclave_secrets_under_small_memlock);
