@@ -141,6 +141,13 @@ static inline int run_in_child(int (*fn)(void *), void *arg) {
     return st;
 }
 
+/* For a child's checks: says which one failed (on stdout, as a TAP comment), returns code. */
+static inline int child_fail(int code) {
+    printf("# child check %d failed\n", code);
+    fflush(stdout);
+    return code;
+}
+
 static inline int child_killed_by(int st, int sig) {
     return WIFSIGNALED(st) && WTERMSIG(st) == sig;
 }

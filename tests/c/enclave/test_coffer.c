@@ -301,12 +301,6 @@ static sm_status known_key_opens(const sm_enclave *e) {
                             sealed, key);
 }
 
-static int child_fail(int code) {
-    printf("# child check %d failed\n", code);
-    fflush(stdout);
-    return code;
-}
-
 static int fork_child_checks(void *arg) {
     (void)arg;
     sm_buffer *b = NULL;

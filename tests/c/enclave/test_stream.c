@@ -328,12 +328,6 @@ static void test_writer_reader_threads(void) {
  * policy) the tail buffer cannot be allocated after two whole chunks were
  * already sealed; the stream must stay empty.
  */
-static int child_fail(int code) {
-    printf("# child check %d failed\n", code);
-    fflush(stdout);
-    return code;
-}
-
 static int write_rollback_child(void *arg) {
     (void)arg;
     uint8_t data[2 * 512 + 10] = {1};
