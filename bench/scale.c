@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ops.h"
+#include "proc_self.h"
 #include "results.h"
 #include "scale.h"
 #include "securememory.h"
@@ -39,42 +40,6 @@ typedef struct child_out {
 /* ------------------------------------------------------------------ */
 /* In the child                                                        */
 /* ------------------------------------------------------------------ */
-
-static size_t status_kb(const char *key) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    size_t v = 0, klen = strlen(key);
-    while (f != NULL && fgets(line, sizeof line, f) != NULL)
-        if (strncmp(line, key, klen) == 0)
-            v = (size_t)strtoull(line + klen, NULL, 10);
-    if (f != NULL)
-        fclose(f);
-    return v;
-}
-
-static size_t maps_lines(void) {
-    FILE *f = fopen("/proc/self/maps", "r");
-    size_t n = 0;
-    int ch;
-    while (f != NULL && (ch = fgetc(f)) != EOF)
-        n += ch == '\n';
-    if (f != NULL)
-        fclose(f);
-    return n;
-}
-
-static int drop_ipc_lock(void) {
-    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct data[2];
-    memset(data, 0, sizeof data);
-    if (syscall(SYS_capget, &hdr, data) != 0)
-        return -1;
-    unsigned idx = CAP_IPC_LOCK / 32, bit = 1u << (CAP_IPC_LOCK % 32);
-    data[idx].effective &= ~bit;
-    data[idx].permitted &= ~bit;
-    data[idx].inheritable &= ~bit;
-    return (int)syscall(SYS_capset, &hdr, data);
-}
 
 static int apply_limit(const char *limit) {
     if (strcmp(limit, LIMIT_8M) == 0) {

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proc_self.h"
 #include "securememory.h"
 
 static int harness_test_no;
@@ -162,16 +163,7 @@ static inline int child_exited_with(int st, int code) {
  * Returns 0 on success.
  */
 static inline int drop_ipc_lock_and_limit(rlim_t limit) {
-    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct data[2];
-    memset(data, 0, sizeof data);
-    if (syscall(SYS_capget, &hdr, data) != 0)
-        return -1;
-    unsigned idx = CAP_IPC_LOCK / 32, bit = 1u << (CAP_IPC_LOCK % 32);
-    data[idx].effective &= ~bit;
-    data[idx].permitted &= ~bit;
-    data[idx].inheritable &= ~bit;
-    if (syscall(SYS_capset, &hdr, data) != 0)
+    if (drop_ipc_lock() != 0)
         return -1;
     struct rlimit rl = {limit, limit};
     return setrlimit(RLIMIT_MEMLOCK, &rl);

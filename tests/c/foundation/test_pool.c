@@ -28,27 +28,8 @@ static size_t pool_used(void) {
     return info.slots_used;
 }
 
-static size_t maps_lines(void) {
-    FILE *f = fopen("/proc/self/maps", "r");
-    size_t n = 0;
-    int ch;
-    while (f != NULL && (ch = fgetc(f)) != EOF)
-        n += ch == '\n';
-    if (f != NULL)
-        fclose(f);
-    return n;
-}
-
 static size_t vm_locked_kb(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    size_t kb = (size_t)-1;
-    while (f != NULL && fgets(line, sizeof line, f) != NULL)
-        if (strncmp(line, "VmLck:", 6) == 0)
-            kb = (size_t)strtoull(line + 6, NULL, 10);
-    if (f != NULL)
-        fclose(f);
-    return kb;
+    return status_kb("VmLck:");
 }
 
 /* Sizes (in bytes of inner pages asked for) that land in different pool classes. */
