@@ -273,6 +273,7 @@ void sm__registry_wipe_all(void) {
 }
 
 size_t sm__registry_count(void) {
+    pthread_once(&fork_once, install_fork_handlers);
     pthread_mutex_lock(&reg_lock);
     size_t n = live_count;
     pthread_mutex_unlock(&reg_lock);

@@ -97,6 +97,7 @@ static struct {
 } rk = {.mu = PTHREAD_MUTEX_INITIALIZER, .state = RK_IDLE};
 
 static pthread_once_t coffer_once = PTHREAD_ONCE_INIT;
+static void coffer_ready(void); /* before any use of co.mu or rk.mu */
 static atomic_uint_fast64_t rekeys;
 
 /* ------------------------------------------------------------------ */
@@ -430,6 +431,7 @@ static void rk_ensure(void) {
 }
 
 void sm__coffer_shutdown(void) {
+    coffer_ready();
     pthread_mutex_lock(&rk.mu);
     while (rk.state == RK_STOPPING)
         pthread_cond_wait(&rk.cv, &rk.mu);
@@ -495,6 +497,15 @@ static void coffer_init(void) {
     (void)atexit(sm__coffer_shutdown); /* no thread outlives the library */
 }
 
+/*
+ * Every entry point that takes co.mu or rk.mu calls this first: a fork
+ * while another thread holds one of them must find the handlers installed,
+ * or the child inherits the lock held and its first enclave call hangs.
+ */
+static void coffer_ready(void) {
+    pthread_once(&coffer_once, coffer_init);
+}
+
 /* ------------------------------------------------------------------ */
 /* Entry points                                                        */
 /* ------------------------------------------------------------------ */
@@ -505,7 +516,7 @@ sm_status sm__coffer_with_key(sm_key_fn fn, void *ctx) {
     sm_status st = sm__ensure_init();
     if (st != SM_OK)
         return st;
-    pthread_once(&coffer_once, coffer_init);
+    coffer_ready();
     rk_ensure();
     unsigned i = 0;
     unsigned long gen = 0;
@@ -525,7 +536,7 @@ sm_status sm_coffer_rekey(void) {
     sm_status st = sm__ensure_init();
     if (st != SM_OK)
         return st;
-    pthread_once(&coffer_once, coffer_init);
+    coffer_ready();
     rk_ensure();
     st = lock_ready();
     if (st == SM_OK) {
@@ -538,6 +549,7 @@ sm_status sm_coffer_rekey(void) {
 
 void sm__coffer_purge(void) {
     sm_buffer *left = NULL, *right = NULL;
+    coffer_ready();
     pthread_mutex_lock(&co.mu);
     detach_locked(&left, &right);
     pthread_mutex_unlock(&co.mu);
@@ -550,6 +562,7 @@ uint64_t sm__coffer_rekey_count(void) {
 }
 
 int sm__coffer_rekey_thread_running(void) {
+    coffer_ready();
     pthread_mutex_lock(&rk.mu);
     int running = rk.state != RK_IDLE;
     pthread_mutex_unlock(&rk.mu);
@@ -557,6 +570,7 @@ int sm__coffer_rekey_thread_running(void) {
 }
 
 int sm__coffer_parts(uint8_t left[PART_BYTES], uint8_t right[PART_BYTES]) {
+    coffer_ready();
     pthread_mutex_lock(&co.mu);
     int present = co.left != NULL;
     if (present) {

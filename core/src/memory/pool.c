@@ -409,6 +409,7 @@ static void give_back_cached_locked(int unlock) {
 }
 
 size_t sm__pool_cache_drain(void) {
+    sm__pool_init(); /* its fork handlers before the first use of pool_lock */
     pthread_mutex_lock(&pool_lock);
     size_t had = cache_bytes;
     give_back_cached_locked(1);
@@ -587,6 +588,7 @@ void sm__pool_release(sm_region *r, int wiped) {
 }
 
 void sm__pool_info(sm_pool_info *out) {
+    sm__pool_init();
     pthread_mutex_lock(&pool_lock);
     *out = totals;
     size_t cached = 0;

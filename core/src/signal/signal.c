@@ -506,6 +506,7 @@ sm_status sm_signal_set_exit_code(int signo, int code) {
 sm_status sm_signal_release(void) {
     if (atomic_load(&sm__sig.thread_tid) == sm__sig_gettid())
         return SM_ERR_INVALID; /* from the user handler: it would join itself */
+    pthread_once(&hooks_once, register_hooks);
     pthread_mutex_lock(&api_lock);
     sm_status st = apply_set(0);
     stopping s;
@@ -535,6 +536,7 @@ int sm__signal_thread_tid(void) {
 }
 
 void sm__signal_pipe_fds(int *rd, int *wr) {
+    pthread_once(&hooks_once, register_hooks);
     pthread_mutex_lock(&api_lock);
     *rd = pipe_fds.rd;
     *wr = pipe_fds.wr;

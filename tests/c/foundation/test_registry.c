@@ -8,6 +8,7 @@
  * right after the wipe made it writable.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -71,12 +72,26 @@ static void test_wipe_generation_counts_wipes(void) {
 }
 
 static atomic_int stop_purging;
+static atomic_int purge_passes;
 
 static void *keep_purging(void *arg) {
     (void)arg;
-    while (!atomic_load(&stop_purging))
+    while (!atomic_load(&stop_purging)) {
         sm_purge();
+        atomic_fetch_add(&purge_passes, 1);
+    }
     return NULL;
+}
+
+/*
+ * Waits until the purging thread has run: a new thread's start-up (in the
+ * C library and in ASan's runtime) allocates, and ASan's allocator, unlike
+ * glibc's, does not hold its locks across fork, so a fork at that moment
+ * hangs the child inside calloc before the library is ever reached.
+ */
+static void wait_for_purging(void) {
+    while (atomic_load(&purge_passes) == 0)
+        sched_yield();
 }
 
 static int child_uses_registry(void *arg) {
@@ -104,7 +119,9 @@ static void test_fork_during_purge(void) {
     free(bs);
     pthread_t t;
     atomic_store(&stop_purging, 0);
-    pthread_create(&t, NULL, keep_purging, NULL);
+    atomic_store(&purge_passes, 0);
+    REQUIRE(pthread_create(&t, NULL, keep_purging, NULL) == 0);
+    wait_for_purging();
     int forks = 0, st = 0;
     while (forks < 100 && child_exited_with(st = run_in_child(child_uses_registry, NULL), 0))
         forks++;
