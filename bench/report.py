@@ -6,6 +6,7 @@ Inputs (all written by bench/run.sh into one results directory):
   go-scale.txt    lines "SCALE {json}" from bench/go's TestMemguardScale
   py.jsonl        bench/python/bench_binding.py (absent: py-note.txt says why)
   machine.json    the machine and the run (bench/run.sh)
+  sections/*.json one section per bench/hooks script (see bench/hooks/README.md)
 
     python bench/report.py RESULTS_DIR OUT.md OUT.png
 """
@@ -202,9 +203,25 @@ def targets(pairs: list[Pair], scale: list[dict], values: list[dict]) -> list[Ta
     t.append(scale_target(scale, "securememory ENCLAVE", 1000000, "8 MiB",
                           "1,000,000 live ENCLAVE 32-B secrets under an 8 MiB RLIMIT_MEMLOCK, no CAP_IPC_LOCK"))
     t.extend(python_targets(pairs, values))
-    t.append(Target("Go binding with_bytes overhead ≤ 0.3 µs", "no Go binding yet", None))
-    t.append(Target("Node binding with_bytes overhead ≤ 1 µs", "no Node binding yet", None))
+    t.append(Target("Go binding with_bytes overhead ≤ 0.3 µs", "not measured in this run", None))
+    t.append(Target("Node binding with_bytes overhead ≤ 1 µs", "not measured in this run", None))
     return t
+
+
+def read_sections(res: Path) -> list[dict]:
+    """The sections the bench/hooks scripts wrote, in their order."""
+    d = res / "sections"
+    found = [json.loads(p.read_text()) for p in sorted(d.glob("*.json"))] if d.is_dir() else []
+    return sorted(found, key=lambda s: (s.get("order", 100), s.get("title", "")))
+
+
+def merge_section_targets(ts: list[Target], sections: list[dict]) -> list[Target]:
+    """Each section's targets replace the placeholders it names."""
+    gone = [w for s in sections for w in s.get("replaces", [])]
+    kept = [t for t in ts if not any(t.text.startswith(w) for w in gone)]
+    for s in sections:
+        kept += [Target(x["text"], x["measured"], x.get("met")) for x in s.get("targets", [])]
+    return kept
 
 
 # ---------------------------------------------------------------------------
@@ -289,7 +306,8 @@ calls done bare.
 """
 
 
-def write_md(path: Path, m: dict, pairs, go, scale, values, ts, py_note: str, png_name: str) -> None:
+def write_md(path: Path, m: dict, pairs, go, scale, values, ts, py_note: str, png_name: str,
+             sections: list[dict]) -> None:
     out = ["# Benchmarks", "",
            "Written by `bash bench/run.sh` (issue 6). Numbers from one run on one machine; "
            "a shared or small machine makes them noisy, so compare ratios, not absolute times.", ""]
@@ -309,7 +327,8 @@ def write_md(path: Path, m: dict, pairs, go, scale, values, ts, py_note: str, pn
     out += ["## Bindings", "", "Python (`bench/python/bench_binding.py`, the cffi binding built "
             "from this tree); the overhead in the targets is the Python call minus the C "
             "library's `sm_secret_with_bytes` from the same run.", ""] + md_python(values, py_note) + [""]
-    out += ["Go and Node bindings do not exist yet; `bench/run.sh` has a place for them.", ""]
+    for sec in sections:
+        out += [f"### {sec['title']}", ""] + list(sec.get("markdown", [])) + [""]
     path.write_text("\n".join(out))
 
 
@@ -384,8 +403,9 @@ def main(argv: list[str]) -> int:
     machine.setdefault("libsodium", notes.get("versions", ""))
     machine.setdefault("settings", notes.get("settings", ""))
     py_note = (res / "py-note.txt").read_text().strip() if (res / "py-note.txt").exists() else ""
-    ts = targets(pairs, scale, values)
-    write_md(md, machine, pairs, go, scale, values, ts, py_note, png.name)
+    sections = read_sections(res)
+    ts = merge_section_targets(targets(pairs, scale, values), sections)
+    write_md(md, machine, pairs, go, scale, values, ts, py_note, png.name, sections)
     write_png(png, pairs, go, scale)
     missed = [t.text for t in ts if t.met is False]
     print(f"wrote {md} and {png}; {sum(t.met is True for t in ts)} targets met, {len(missed)} missed")

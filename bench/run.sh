@@ -59,8 +59,14 @@ else
   echo "the wheel did not build (see build-bench/results/python-build.log)" >"$res/py-note.txt"
   log "Python binding not measured: $(cat "$res/py-note.txt")"
 fi
-# Go and Node bindings: add their with_bytes benchmarks here when they exist,
-# as value rows ("group": "go" / "node") in $res/<name>.jsonl.
+# Per-area benchmarks (the Go and Node bindings beside their anchors): each
+# hook writes $res/sections/<name>.json (see bench/hooks/README.md).
+mkdir -p "$res/sections"
+for hook in bench/hooks/*.sh; do
+  [ -f "$hook" ] || continue
+  log "hook $(basename "$hook")"
+  SM_BENCH_QUICK="$quick" bash "$hook" "$res" || log "hook $(basename "$hook") failed"
+done
 
 export SM_LOAD_BEFORE="$load_before" SM_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 "$py" - "$res/machine.json" <<'EOF'

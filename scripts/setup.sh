@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 debs=(build-essential pkg-config libsodium-dev gdb valgrind clang clang-format
-      libclang-rt-14-dev util-linux python3-venv patchelf)
+      libclang-rt-14-dev util-linux python3-venv python3-dev patchelf)
 
 missing=()
 for p in "${debs[@]}"; do
@@ -30,4 +30,11 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
+# Per-area set-up (Go modules, npm packages, ...): one script per area in
+# scripts/setup.d/, run in name order with the project root as the working
+# directory and .venv/bin on PATH. Each must be fast and idempotent too.
+for hook in scripts/setup.d/*.sh; do
+  [ -f "$hook" ] || continue
+  PATH="$root/.venv/bin:$PATH" bash "$hook"
+done
 echo "setup: ready (.venv/bin has meson, ninja, swig, pytest)"

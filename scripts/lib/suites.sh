@@ -15,9 +15,11 @@ tally() { # tally NAME PASSED FAILED [SKIPPED]
 # c_build DIR "MESON OPTIONS": configure (once) and compile; a failure counts.
 c_build() {
   local dir=$1 opts=$2 log="$LOGDIR/$1-build.log"
+  # shellcheck disable=SC2086
   if [ ! -f "$dir/build.ninja" ]; then
-    # shellcheck disable=SC2086
     meson setup "$dir" $opts >"$log" 2>&1 || { cat "$log"; tally "configure $dir" 0 1; return 1; }
+  elif [ -n "$opts" ]; then # set up earlier (say by demo.sh) with other options
+    meson configure "$dir" $opts >"$log" 2>&1 || { cat "$log"; tally "configure $dir" 0 1; return 1; }
   fi
   meson compile -C "$dir" >>"$log" 2>&1 || { tail -50 "$log"; tally "compile $dir" 0 1; return 1; }
 }
@@ -25,20 +27,23 @@ c_build() {
 # c_suite TITLE DIR "MESON TEST ARGS": one meson test run; every TAP subtest counts.
 c_suite() {
   local title=$1 dir=$2 args=$3 log
-  log="$LOGDIR/$(echo "$title" | tr -c 'A-Za-z0-9' '_').log"
+  local slug
+  slug=$(echo "$title" | tr -c 'A-Za-z0-9' '_')
+  log="$LOGDIR/$slug.log"
   [ -f "$dir/build.ninja" ] || { tally "$title" 0 1; return; }
   echo "-- $title"
-  eval "meson test -C '$dir' --print-errorlogs --num-processes $jobs $args" >"$log" 2>&1
+  # This run's own TAP log, removed first: a run that stops before writing
+  # it must not count an earlier run's results (build/ serves two suites).
+  local tlog="$dir/meson-logs/$slug.txt"
+  rm -f "$tlog"
+  eval "meson test -C '$dir' --logbase '$slug' --print-errorlogs --num-processes $jobs $args" >"$log" 2>&1
   local rc=$?
   # Count TAP subtests from meson's log: lines "ok N" / "not ok N" / "# SKIP".
-  # meson names the log after the wrapper (testlog-valgrind.txt): take the newest.
-  local tlog
-  tlog=$(ls -t "$dir"/meson-logs/testlog*.txt 2>/dev/null | head -1)
   local ok fail skip
   ok=$(grep -cE '^ok [0-9]+' "$tlog" 2>/dev/null || true)
   fail=$(grep -cE '^not ok [0-9]+' "$tlog" 2>/dev/null || true)
   skip=$(grep -cE '^ok [0-9]+ .*# *SKIP' "$tlog" 2>/dev/null || true)
-  ok=$((ok - skip))
+  ok=$((${ok:-0} - ${skip:-0})); fail=${fail:-0}; skip=${skip:-0} # no log: nothing counted
   # A program that crashed or timed out before printing its plan still fails.
   local progfail
   progfail=$(awk '/^(Fail|Timeout):/ {n += $2} END {print n + 0}' "$log")
