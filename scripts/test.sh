@@ -4,7 +4,8 @@
 #     under TSan, and the foundation suite under valgrind memcheck;
 #   - an install check: `meson install` into a prefix, then a C program built
 #     against it through pkg-config;
-#   - the binding suites that exist (bindings/*/tests).
+#   - the suites with a runner script of their own: every binding
+#     (bindings/*/tests/run.sh) and other areas (tests/*/run.sh, e.g. fuzzing).
 # Ends with one line "N passed, N failed" summing every suite.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +26,6 @@ c_suite "C tests (TSan: thread-heavy suites)" build-tsan "--suite secrets --suit
 c_suite "C tests (valgrind memcheck: foundation)" build \
   "--suite foundation --wrapper 'valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --child-silent-after-fork=yes' --timeout-multiplier 4"
 install_check
-binding_suites
+script_suites bindings/*/tests/run.sh tests/*/run.sh
 
 summary

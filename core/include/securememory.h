@@ -117,9 +117,23 @@ typedef enum sm_fork_policy {
     SM_FORK_KEEP = 1, /**< The child inherits a copy (ordinary fork semantics). */
 } sm_fork_policy;
 
+/** Where the library takes the pages that hold plaintext. */
+typedef enum sm_backend {
+    /** Anonymous private pages: guarded, locked, excluded from core dumps. */
+    SM_BACKEND_PAGES = 0,
+    /** memfd_secret(2) pages (Linux >= 5.14): also removed from the kernel's
+     *  direct map, so not even root can read them through /proc/<pid>/mem,
+     *  process_vm_readv or ptrace. */
+    SM_BACKEND_SECRETMEM = 1,
+    /** SM_BACKEND_SECRETMEM where the kernel has it, else SM_BACKEND_PAGES. */
+    SM_BACKEND_AUTO = 2,
+} sm_backend;
+
 /**
  * Library settings. Always initialise with sm_config_default() and then
- * change fields: `size` lets the struct grow without breaking callers.
+ * change fields: `size` lets the struct grow without breaking callers (a
+ * caller built against an older header passes a smaller size, and the
+ * fields it does not have keep their defaults).
  */
 typedef struct sm_config {
     size_t size;                /**< sizeof(sm_config); set by sm_config_default(). */
@@ -127,6 +141,7 @@ typedef struct sm_config {
     sm_fork_policy fork_policy; /**< Default SM_FORK_WIPE. */
     int disable_core_dumps;     /**< Nonzero: lower the soft RLIMIT_CORE to 0. Default 0. */
     uint32_t rekey_interval_ms; /**< Coffer re-key interval; 0 = never. Default 500. */
+    sm_backend backend;         /**< Default SM_BACKEND_PAGES (see docs/design.md). */
 } sm_config;
 
 /** Fills *cfg with the defaults. cfg must not be NULL. Thread-safe. */
@@ -138,11 +153,23 @@ SM_API void sm_config_default(sm_config *cfg);
  * to allocations made afterwards. Every other function initialises lazily
  * with the defaults when sm_init() was never called.
  *
- * Errors: SM_ERR_INVALID (cfg->size too small, or a field out of range),
- * SM_ERR_UNSUPPORTED (libsodium failed to initialise, or core dumps could
- * not be disabled). Thread-safe.
+ * The backend may change until the library first takes memory for
+ * plaintext; from then on a call that asks for another backend fails with
+ * SM_ERR_INVALID and changes nothing (SM_BACKEND_AUTO asks for the one it
+ * resolves to).
+ *
+ * Errors: SM_ERR_INVALID (cfg->size too small, a field out of range, or a
+ * backend other than the one in force), SM_ERR_UNSUPPORTED (libsodium
+ * failed to initialise, core dumps could not be disabled, or
+ * SM_BACKEND_SECRETMEM on a kernel without memfd_secret). Thread-safe.
  */
 SM_API sm_status sm_init(const sm_config *cfg);
+
+/**
+ * The backend in force: SM_BACKEND_PAGES or SM_BACKEND_SECRETMEM (never
+ * SM_BACKEND_AUTO: that setting resolves to one of them). Thread-safe.
+ */
+SM_API sm_backend sm_backend_active(void);
 
 /* ===================================================================== */
 /* Memory calls: pages, locking, protection, wiping                      */

@@ -76,13 +76,14 @@ install_check() {
   fi
 }
 
-# binding_suites: each bindings/<lang>/tests/run.sh prints "N passed, N failed" last.
-binding_suites() {
+# script_suites SCRIPT...: each script (bindings/<lang>/tests/run.sh,
+# tests/<area>/run.sh) prints "N passed, N failed[, N skipped]" last.
+script_suites() {
   local run out line
-  for run in bindings/*/tests/run.sh; do
+  for run in "$@"; do
     [ -f "$run" ] || continue
     echo "-- $run"
-    out=$(bash "$run" 2>&1 | tee "$LOGDIR/$(basename "$(dirname "$(dirname "$run")")").log")
+    out=$(bash "$run" 2>&1 | tee "$LOGDIR/$(echo "$run" | tr '/' '_').log")
     line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
     if [ -z "$line" ]; then echo "$out" | tail -30; tally "$run" 0 1; continue; fi
     [ "$(echo "$line" | awk '{print $3}')" = "0" ] || echo "$out" | tail -40

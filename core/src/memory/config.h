@@ -16,4 +16,10 @@ sm_lock_policy sm__lock_policy(void);
 sm_fork_policy sm__fork_policy(void);
 uint32_t sm__rekey_interval_ms(void);
 
+/*
+ * The backend in force, for a caller about to take plaintext memory: from
+ * the first call on, sm_init() can no longer switch to the other backend.
+ */
+sm_backend sm__backend_take(void);
+
 #endif
