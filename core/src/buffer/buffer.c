@@ -19,6 +19,7 @@
 #include "canary.h"
 #include "config.h"
 #include "pages.h"
+#include "registers.h"
 #include "registry.h"
 #include "stats.h"
 
@@ -132,6 +133,7 @@ sm_status sm_buffer_new_random(size_t len, sm_buffer **out) {
         randombytes_buf((*out)->data, len);
         sm__buffer_publish(*out);
     }
+    sm__registers_clear();
     return st;
 }
 
@@ -145,6 +147,7 @@ sm_status sm_buffer_new_from_bytes(void *src, size_t len, sm_buffer **out) {
     }
     if (sm__buffer_len_ok(len)) /* a length no allocation could have is not src's length */
         sm_wipe(src, len);
+    sm__registers_clear();
     return st;
 }
 

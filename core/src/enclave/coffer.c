@@ -59,6 +59,7 @@
 #include "buffer.h"
 #include "coffer.h"
 #include "config.h"
+#include "registers.h"
 #include "registry.h"
 
 #define PART_BYTES   32u
@@ -160,60 +161,11 @@ static int ready_locked(void) {
  * vector registers (on AVX-512 machines glibc's memcpy, which copies right
  * into BLAKE2b's state, uses ymm16-31), and anything that saves registers
  * later (a signal frame, a lazy PLT binding) writes them back to the
- * stack. On x86-64 the vector registers are zeroed; elsewhere only the
- * stack is wiped.
+ * stack. So they are cleared too (registers.h).
  */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define XMM_CLOBBERS                                                                               \
-    "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",       \
-        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
-static void registers_wipe(void) {
-    /*
-     * Registers 16-31 exist only with AVX-512; the compiler never uses them
-     * here, so they need no clobbers. The 256-bit form (AVX512VL) zeroes
-     * the whole register without a 512-bit operation.
-     */
-    if (__builtin_cpu_supports("avx512vl"))
-        __asm__ volatile("vpxord %%ymm16, %%ymm16, %%ymm16\n\tvpxord %%ymm17, %%ymm17, %%ymm17\n\t"
-                         "vpxord %%ymm18, %%ymm18, %%ymm18\n\tvpxord %%ymm19, %%ymm19, %%ymm19\n\t"
-                         "vpxord %%ymm20, %%ymm20, %%ymm20\n\tvpxord %%ymm21, %%ymm21, %%ymm21\n\t"
-                         "vpxord %%ymm22, %%ymm22, %%ymm22\n\tvpxord %%ymm23, %%ymm23, %%ymm23\n\t"
-                         "vpxord %%ymm24, %%ymm24, %%ymm24\n\tvpxord %%ymm25, %%ymm25, %%ymm25\n\t"
-                         "vpxord %%ymm26, %%ymm26, %%ymm26\n\tvpxord %%ymm27, %%ymm27, %%ymm27\n\t"
-                         "vpxord %%ymm28, %%ymm28, %%ymm28\n\tvpxord %%ymm29, %%ymm29, %%ymm29\n\t"
-                         "vpxord %%ymm30, %%ymm30, %%ymm30\n\tvpxord %%ymm31, %%ymm31, %%ymm31" ::
-                             :);
-    else if (__builtin_cpu_supports("avx512f"))
-        __asm__ volatile("vpxord %%zmm16, %%zmm16, %%zmm16\n\tvpxord %%zmm17, %%zmm17, %%zmm17\n\t"
-                         "vpxord %%zmm18, %%zmm18, %%zmm18\n\tvpxord %%zmm19, %%zmm19, %%zmm19\n\t"
-                         "vpxord %%zmm20, %%zmm20, %%zmm20\n\tvpxord %%zmm21, %%zmm21, %%zmm21\n\t"
-                         "vpxord %%zmm22, %%zmm22, %%zmm22\n\tvpxord %%zmm23, %%zmm23, %%zmm23\n\t"
-                         "vpxord %%zmm24, %%zmm24, %%zmm24\n\tvpxord %%zmm25, %%zmm25, %%zmm25\n\t"
-                         "vpxord %%zmm26, %%zmm26, %%zmm26\n\tvpxord %%zmm27, %%zmm27, %%zmm27\n\t"
-                         "vpxord %%zmm28, %%zmm28, %%zmm28\n\tvpxord %%zmm29, %%zmm29, %%zmm29\n\t"
-                         "vpxord %%zmm30, %%zmm30, %%zmm30\n\tvpxord %%zmm31, %%zmm31, %%zmm31" ::
-                             :);
-    if (__builtin_cpu_supports("avx"))
-        __asm__ volatile("vzeroall" ::: XMM_CLOBBERS); /* all of ymm0-15 (zmm0-15) */
-    else
-        __asm__ volatile("pxor %%xmm0, %%xmm0\n\tpxor %%xmm1, %%xmm1\n\t"
-                         "pxor %%xmm2, %%xmm2\n\tpxor %%xmm3, %%xmm3\n\t"
-                         "pxor %%xmm4, %%xmm4\n\tpxor %%xmm5, %%xmm5\n\t"
-                         "pxor %%xmm6, %%xmm6\n\tpxor %%xmm7, %%xmm7\n\t"
-                         "pxor %%xmm8, %%xmm8\n\tpxor %%xmm9, %%xmm9\n\t"
-                         "pxor %%xmm10, %%xmm10\n\tpxor %%xmm11, %%xmm11\n\t"
-                         "pxor %%xmm12, %%xmm12\n\tpxor %%xmm13, %%xmm13\n\t"
-                         "pxor %%xmm14, %%xmm14\n\tpxor %%xmm15, %%xmm15" ::
-                             : XMM_CLOBBERS);
-}
-#undef XMM_CLOBBERS
-#else
-static void registers_wipe(void) {}
-#endif
-
 static void stack_wipe(void) {
     sodium_stackzero(STACK_WIPE_BYTES);
-    registers_wipe();
+    sm__registers_clear();
 }
 
 /* ------------------------------------------------------------------ */
@@ -374,6 +326,7 @@ static void rk_sigmask(sigset_t *set) {
 
 static void *rk_main(void *arg) {
     (void)arg;
+    sm__thread_begin(); /* clears what the creating thread left in the registers */
     /*
      * The thread's own mask. With glibc the attribute already set it at
      * creation; this covers other C libraries and runtimes (sanitizers)

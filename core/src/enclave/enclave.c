@@ -17,6 +17,7 @@
 #include "coffer.h"
 #include "config.h"
 #include "enclave.h"
+#include "registers.h"
 #include "stats.h"
 
 struct sm_enclave {
@@ -120,6 +121,7 @@ sm_status sm_enclave_new(void *src, size_t len, sm_enclave **out) {
     sm_status st = sm__enclave_seal(src, len, out);
     if (src != NULL && len <= ENCLAVE_MAX)
         sm_wipe(src, len);
+    sm__registers_clear();
     return st;
 }
 
@@ -135,11 +137,14 @@ sm_status sm_enclave_new_random(size_t len, sm_enclave **out) {
     randombytes_buf(sm__buffer_bytes(b), len);
     st = sm__enclave_seal(sm__buffer_bytes(b), len, out);
     sm_buffer_free(b);
+    sm__registers_clear();
     return st;
 }
 
 sm_status sm_enclave_open(const sm_enclave *e, sm_buffer **out) {
-    return sm__enclave_open_buffer(e, 0, out);
+    sm_status st = sm__enclave_open_buffer(e, 0, out);
+    sm__registers_clear();
+    return st;
 }
 
 static sm_status decrypt_into(void *ctx, uint8_t *data, size_t len) {
@@ -161,7 +166,10 @@ sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst) {
     if (size != e->len)
         return SM_ERR_INVALID;
     /* Under dst's lock: a concurrent purge cannot unmap it mid-decrypt. */
-    return sm__buffer_with_data(dst, SM_PROT_READWRITE, SM__PROT_READABLE, decrypt_into, (void *)e);
+    sm_status st =
+        sm__buffer_with_data(dst, SM_PROT_READWRITE, SM__PROT_READABLE, decrypt_into, (void *)e);
+    sm__registers_clear();
+    return st;
 }
 
 static sm_status seal_data(void *ctx, uint8_t *data, size_t len) {
@@ -179,6 +187,7 @@ sm_status sm_buffer_seal(sm_buffer *b, sm_enclave **out) {
     if (st != SM_OK)
         return st;
     st = sm__buffer_with_data(b, SM_PROT_READ, SM__PROT_RESTORE, seal_data, out);
+    sm__registers_clear();
     if (st != SM_OK)
         return st;
     st = sm_buffer_destroy(b);

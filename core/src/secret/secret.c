@@ -41,6 +41,7 @@
 #include "buffer.h"
 #include "config.h"
 #include "enclave.h"
+#include "registers.h"
 #include "registry.h"
 #include "stats.h"
 #include "views.h"
@@ -175,6 +176,7 @@ sm_status sm_secret_new(sm_kind kind, void *src, size_t len, sm_secret **out) {
         st = secret_create(kind, len, fill_copy, src, out);
     if (sm__buffer_len_ok(len)) /* a longer len cannot be src's: do not run off its end */
         sm_wipe(src, len);
+    sm__registers_clear();
     return st;
 }
 
@@ -183,7 +185,9 @@ sm_status sm_secret_new_random(sm_kind kind, size_t len, sm_secret **out) {
         *out = NULL;
     if (!kind_ok(kind) || out == NULL || len == 0)
         return SM_ERR_INVALID;
-    return secret_create(kind, len, fill_random, NULL, out);
+    sm_status st = secret_create(kind, len, fill_random, NULL, out);
+    sm__registers_clear();
+    return st;
 }
 
 /*
@@ -280,6 +284,8 @@ sm_status sm_secret_release(sm_secret *s) {
         }
     }
     pthread_mutex_unlock(&s->mu);
+    /* The caller's reads of the bytes passed through these registers. */
+    sm__registers_clear();
     return st;
 }
 
@@ -318,7 +324,7 @@ sm_status sm_secret_read(sm_secret *s, size_t offset, uint8_t *dst, size_t cap, 
         memcpy(dst, data + offset, n);
         *nread = n;
     }
-    (void)sm_secret_release(s);
+    (void)sm_secret_release(s); /* clears the registers the copy used */
     return st;
 }
 

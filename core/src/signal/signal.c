@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "registers.h"
 #include "signal_internal.h"
 #include "status.h"
 
@@ -87,6 +88,7 @@ static void run_user(int signo) {
 }
 
 static void *watchdog_main(void *arg) {
+    sm__thread_begin(); /* clears what the creating thread left in the registers */
     int signo = (int)(intptr_t)arg;
     if (!sm__sig_wait_flag(&sm__sig.purge_done, SM__PURGE_WAIT_MS))
         sm__sig_emergency_end(signo); /* sm_purge() is stuck, e.g. on a reader that never leaves */
@@ -159,6 +161,7 @@ typedef struct thread_start {
 } thread_start;
 
 static void *thread_main(void *arg) {
+    sm__thread_begin(); /* clears what the creating thread left in the registers */
     thread_start *start = arg;
     const self_pipe mine = start->pipe;
     sigset_t mask;
@@ -326,6 +329,9 @@ static void our_action(int idx, struct sigaction *act) {
 static sm_status install(int idx) {
     int signo = sm__sig_numbers[idx];
     struct sigaction cur, act;
+    /* sigaction() fills only the kernel's 8 bytes of sa_mask: the rest of
+     * cur would carry stack garbage (spilled registers) into prev[]. */
+    memset(&cur, 0, sizeof cur);
     if (sigaction(signo, NULL, &cur) != 0)
         return sm__fail(SM_ERR_UNSUPPORTED, errno);
     if (is_ours(&cur)) {

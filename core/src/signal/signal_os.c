@@ -20,6 +20,7 @@
  * process by the signal.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -188,10 +189,39 @@ static int chain(const struct sigaction *prev, int signo, siginfo_t *info, void 
     return uc != NULL && memcmp(&before, &uc->uc_mcontext, sizeof before) != 0;
 }
 
+#if defined(__x86_64__)
+/* The kernel's marker that an xsave area follows the fxsave image (asm/sigcontext.h). */
+#define XSTATE_MAGIC1 0x46505853u
+
+/* Bytes of the saved FPU/vector state the frame holds: fxsave image, plus xsave when present. */
+static size_t fpstate_size(const struct _libc_fpstate *fp) {
+    uint32_t sw[2]; /* _fpx_sw_bytes: magic1, extended_size, in the fxsave's reserved bytes */
+    memcpy(sw, (const uint8_t *)fp + 464, sizeof sw);
+    return sw[0] == XSTATE_MAGIC1 && sw[1] > sizeof *fp ? sw[1] : sizeof *fp;
+}
+#endif
+
+/*
+ * Zeroes the register file the kernel saved in this signal's frame (on the
+ * faulting thread's stack): whatever the thread held in registers at the
+ * fault, plaintext included. Only for a context that is never resumed.
+ */
+static void wipe_context(void *ucv) {
+    ucontext_t *uc = ucv;
+    if (uc == NULL)
+        return;
+#if defined(__x86_64__)
+    if (uc->uc_mcontext.fpregs != NULL)
+        sm_wipe(uc->uc_mcontext.fpregs, fpstate_size(uc->uc_mcontext.fpregs));
+#endif
+    sm_wipe(&uc->uc_mcontext, sizeof uc->uc_mcontext);
+}
+
 /*
  * A fault, or abort(), on this thread. The process never simply returns to
  * the faulting instruction: the wipe made every region writable, so a write
- * fault into a protected secret would not fault again.
+ * fault into a protected secret would not fault again. When it ends here,
+ * the registers saved in the frame are zeroed first.
  */
 static void on_fault(int signo, siginfo_t *info, void *uc) {
     int me = sm__sig_gettid();
@@ -199,10 +229,14 @@ static void on_fault(int signo, siginfo_t *info, void *uc) {
         sm__sig_die_by(signo); /* a fault inside our own wipe: give up on it */
     sm__sig_wipe();
     await_user_handler(signo, me);
-    sm__sig_call_hook(signo);
     struct sigaction prev = sm__sig.prev[sm__sig_index(signo)];
-    if (is_callable(&prev) && chain(&prev, signo, info, uc))
+    int callable = is_callable(&prev);
+    if (!callable)
+        wipe_context(uc);
+    sm__sig_call_hook(signo);
+    if (callable && chain(&prev, signo, info, uc))
         return;
+    wipe_context(uc);
     end_by_code(signo);
 }
 

@@ -34,6 +34,7 @@
 #include "buffer.h"
 #include "config.h"
 #include "enclave.h"
+#include "registers.h"
 #include "registry.h"
 
 #define STREAM_CHUNK_MAX ((size_t)64 << 20)
@@ -424,6 +425,7 @@ sm_status sm_stream_write(sm_stream *s, const void *data, size_t len) {
     /* A stream that lost bytes to a purge takes no more: they could never be read. */
     sm_status st = s->broken ? SM_ERR_CLOSED : write_locked(s, data, len);
     pthread_mutex_unlock(&s->mu);
+    sm__registers_clear();
     return st;
 }
 
@@ -438,6 +440,7 @@ sm_status sm_stream_read(sm_stream *s, uint8_t *dst, size_t cap, size_t *nread) 
     if (st == SM_OK)
         st = after_take_locked(s, drain(s, dst, cap, &moved));
     pthread_mutex_unlock(&s->mu);
+    sm__registers_clear();
     *nread = moved;
     /* Bytes moved before an error are a success; the error shows next time. */
     return moved > 0 ? SM_OK : st;
@@ -455,6 +458,7 @@ static sm_status take_buffer(sm_stream *s, sm_buffer **out,
     if (st == SM_OK)
         st = after_take_locked(s, take(s, out));
     pthread_mutex_unlock(&s->mu);
+    sm__registers_clear();
     return st;
 }
 
