@@ -52,6 +52,7 @@ __all__ = [
     "Prot",
     "LockPolicy",
     "ForkPolicy",
+    "Backend",
     "Secret",
     "SecretFactory",
     "SecretView",
@@ -62,6 +63,7 @@ __all__ = [
     "Stream",
     "Stats",
     "init",
+    "backend_active",
     "purge",
     "stats",
     "page_size",
@@ -95,17 +97,50 @@ class ForkPolicy(enum.IntEnum):
     KEEP = lib.SM_FORK_KEEP
 
 
+class Backend(enum.IntEnum):
+    """Where the library takes the pages that hold plaintext (sm_backend).
+
+    PAGES: anonymous private pages, guarded, locked and excluded from core
+    dumps. SECRETMEM: memfd_secret(2) pages (Linux >= 5.14), also removed
+    from the kernel's direct map, so not even root can read them through
+    /proc/<pid>/mem, process_vm_readv or ptrace. AUTO: SECRETMEM where the
+    kernel has it, else PAGES. backend_active() never returns AUTO.
+    """
+
+    PAGES = lib.SM_BACKEND_PAGES
+    SECRETMEM = lib.SM_BACKEND_SECRETMEM
+    AUTO = lib.SM_BACKEND_AUTO
+
+
 def init(
     *,
     lock_policy: Optional[LockPolicy] = None,
     fork_policy: Optional[ForkPolicy] = None,
     disable_core_dumps: Optional[bool] = None,
     rekey_interval_ms: Optional[int] = None,
+    backend: Optional[Backend] = None,
 ) -> None:
     """Initialise the library with the defaults, changed by the given settings.
 
     Optional: every call initialises lazily with the defaults. Calling it
-    again applies the new settings to allocations made afterwards.
+    again applies the new settings to allocations made afterwards. A policy
+    or number left out (None) takes its default, not the value of an
+    earlier call; a backend left out keeps the backend in force
+    (backend_active()), so a later init() that changes only the lock policy
+    never trips over the backend rule below.
+
+    `backend` may change only until the library first takes memory for
+    plaintext (the first secret, buffer, enclave or stream, or the process
+    key): afterwards asking for the other backend raises
+    InvalidArgumentError and changes nothing (AUTO asks for the backend it
+    resolves to, so it is accepted when that is the one in force). Choose
+    it before creating anything, e.g. at start-up.
+
+    Raises ValueError for a value outside the enums, InvalidArgumentError
+    (a setting out of range, or a backend other than the one in force) and
+    UnsupportedError (SECRETMEM on a kernel without memfd_secret, or core
+    dumps could not be disabled). A failed call changes no setting.
+    Thread-safe.
     """
     cfg = ffi.new("sm_config *")
     lib.sm_config_default(cfg)
@@ -113,6 +148,7 @@ def init(
         cfg.lock_policy = LockPolicy(lock_policy)
     if fork_policy is not None:
         cfg.fork_policy = ForkPolicy(fork_policy)
+    cfg.backend = Backend(backend) if backend is not None else lib.sm_backend_active()
     if disable_core_dumps is not None:
         cfg.disable_core_dumps = 1 if disable_core_dumps else 0
     if rekey_interval_ms is not None:
@@ -121,6 +157,13 @@ def init(
             raise InvalidArgumentError(f"rekey_interval_ms out of range: {ms}")
         cfg.rekey_interval_ms = ms
     check(lib.sm_init(cfg), "cannot initialise the library")
+
+
+def backend_active() -> Backend:
+    """The backend in force (sm_backend_active): Backend.PAGES or
+    Backend.SECRETMEM, never AUTO. Before any init() it is the default
+    backend resolved on this kernel. Thread-safe."""
+    return Backend(lib.sm_backend_active())
 
 
 def purge() -> None:
