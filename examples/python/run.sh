@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the Python examples the way a user would: builds the wheel, installs
-# it into a fresh virtual environment (offline: cffi and pycparser come from
-# wheels rebuilt from the project's .venv), and runs each example with that
-# environment's Python from an empty directory. Called by scripts/demo.sh.
+# Runs the Python examples the way a user would: builds the manylinux wheel
+# (bindings/python/build_wheel.sh), installs it into a fresh virtual
+# environment (offline: cffi and pycparser come from wheels rebuilt from the
+# project's .venv), and runs each example with that environment's Python
+# from an empty directory. Called by scripts/demo.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -10,23 +11,13 @@ export PATH="$root/.venv/bin:$PATH"
 py="$root/.venv/bin/python"
 out="$root/build-python/demo"
 rm -rf "$out"
-mkdir -p "$out/dist" "$out/wheelhouse" "$out/run"
+mkdir -p "$out/run"
 
-"$py" -m build --wheel --no-isolation --skip-dependency-check --outdir "$out/dist" \
-  -Cbuild-dir="$out/wheel-build" . >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
-"$py" - "$out/wheelhouse" <<'PY'
-import pathlib
-import sys
-
-sys.path.insert(0, "bindings/python/tests")
-from wheelhouse import repack
-
-for dist in ("cffi", "pycparser"):
-    repack(dist, pathlib.Path(sys.argv[1]))
-PY
+wheel=$(bash bindings/python/build_wheel.sh "$out/wheelhouse" | tail -1)
+"$py" bindings/python/tests/wheelhouse.py "$out/deps" cffi >/dev/null
 "$py" -m venv "$out/venv"
 "$out/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index \
-  --find-links "$out/wheelhouse" "$out"/dist/securememory-*.whl
+  --find-links "$out/deps" "$wheel"
 
 cd "$out/run"
 for example in hello buffers_enclaves_streams; do

@@ -1,5 +1,9 @@
-"""Smoke test run inside a fresh virtual environment holding only the wheel
-(and cffi): imports securememory from site-packages and uses every object."""
+"""Smoke test of an installed securememory: imports it from the given
+directory (default: this interpreter's site-packages, i.e. a fresh virtual
+environment holding only the wheel and cffi) and uses every object.
+
+    python wheel_smoke.py [SITE_DIR]
+"""
 
 import pathlib
 import sys
@@ -8,7 +12,10 @@ import sysconfig
 import securememory as sm
 
 here = pathlib.Path(sm.__file__).resolve()
-site = pathlib.Path(sysconfig.get_paths()["purelib"]).resolve()
+if len(sys.argv) > 1:
+    site = pathlib.Path(sys.argv[1]).resolve()
+else:
+    site = pathlib.Path(sysconfig.get_paths()["purelib"]).resolve()
 assert site in here.parents, f"imported from {here}, not from {site}"
 assert (here.parent / "py.typed").exists()
 
