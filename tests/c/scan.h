@@ -14,6 +14,11 @@
  * [vvar], [vsyscall], and mappings of 1 GiB or more (sanitizer shadow and
  * reservations). Unreadable pages are stepped over.
  *
+ * scan_readable(pid, secret, len) asks another question: which plaintext
+ * could a stray read reach? It reads only the readable mappings (perms
+ * "r"), the library's own included (the scanner's state excluded by its
+ * address).
+ *
  * Scanning yourself (pid = getpid()) brings the secret's windows into
  * registers and onto the stack: scan_process clears both before it
  * returns, so a later scan does not find the scanner's own residue.
@@ -135,7 +140,7 @@ static inline size_t scan_count(const scan_state *s, const uint8_t *p, size_t n,
 
 typedef struct scan_map {
     uint64_t lo, hi;
-    int dontdump;
+    int dontdump, readable;
     char name[96];
 } scan_map;
 
@@ -156,6 +161,7 @@ static inline int scan_next_map(FILE *f, scan_map *m) {
             memset(m, 0, sizeof *m);
             m->lo = lo;
             m->hi = hi;
+            m->readable = perms[0] == 'r';
             (void)sscanf(line, "%*s %*s %*s %*s %*s %95[^\n]", m->name);
             have = 1;
         } else if (have && strncmp(line, "VmFlags:", 8) == 0) {
@@ -194,8 +200,25 @@ static inline void scan_mapping(int fd, scan_state *s, const scan_map *m, scan_r
     }
 }
 
-/* Scans process pid (see the top of this file). */
-static inline scan_result scan_process(pid_t pid, const uint8_t *secret, size_t len) {
+enum { SCAN_OUTSIDE_LIBRARY, SCAN_READABLE };
+
+/* With SCAN_READABLE: a mapping of the scanner's own state is skipped. */
+static inline int scan_is_own(const scan_map *m, const scan_state *s) {
+    uint64_t lo = (uint64_t)(uintptr_t)s, hi = lo + sizeof *s;
+    return m->lo < hi && lo < m->hi;
+}
+
+static inline int scan_wanted(const scan_map *m, const scan_state *s, int what, scan_result *r) {
+    if (scan_skip(m))
+        return 0;
+    if (what == SCAN_READABLE)
+        return m->readable && !scan_is_own(m, s);
+    r->skipped += m->dontdump;
+    return !m->dontdump;
+}
+
+/* Scans process pid for the windows in s (made by scan_state_new). */
+static inline scan_result scan_state_process(pid_t pid, scan_state *s, int what) {
     scan_result r;
     memset(&r, 0, sizeof r);
     r.hits = (size_t)-1;
@@ -204,21 +227,16 @@ static inline scan_result scan_process(pid_t pid, const uint8_t *secret, size_t 
     FILE *maps = fopen(path, "r");
     snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    scan_state *s = len > 0 ? scan_state_new(secret, len) : NULL;
     if (maps != NULL && fd >= 0 && s != NULL) {
         r.hits = 0;
         scan_map m;
         while (scan_next_map(maps, &m)) {
-            if (m.dontdump)
-                r.skipped++;
-            else if (!scan_skip(&m)) {
+            if (scan_wanted(&m, s, what, &r)) {
                 r.mappings++;
                 scan_mapping(fd, s, &m, &r);
             }
         }
     }
-    if (s != NULL)
-        scan_state_free(s);
     if (fd >= 0)
         close(fd);
     if (maps != NULL)
@@ -226,6 +244,24 @@ static inline scan_result scan_process(pid_t pid, const uint8_t *secret, size_t 
     sodium_stackzero(16384); /* the scanner's frames held windows of the secret */
     sm__registers_clear();
     return r;
+}
+
+static inline scan_result scan_with(pid_t pid, const uint8_t *secret, size_t len, int what) {
+    scan_state *s = len > 0 ? scan_state_new(secret, len) : NULL;
+    scan_result r = scan_state_process(pid, s, what);
+    if (s != NULL)
+        scan_state_free(s);
+    return r;
+}
+
+/* Scans every mapping of process pid outside the library's guarded memory. */
+static inline scan_result scan_process(pid_t pid, const uint8_t *secret, size_t len) {
+    return scan_with(pid, secret, len, SCAN_OUTSIDE_LIBRARY);
+}
+
+/* Scans every readable mapping of process pid, the library's included. */
+static inline scan_result scan_readable(pid_t pid, const uint8_t *secret, size_t len) {
+    return scan_with(pid, secret, len, SCAN_READABLE);
 }
 
 static inline void scan_print(const char *what, const scan_result *r) {

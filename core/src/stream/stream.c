@@ -4,12 +4,15 @@
  *
  * The queued bytes are, in order:
  *   front[front_off, front_len)   the head chunk, opened because a read took
- *                                 only part of it (owned guarded buffer,
- *                                 read-only);
+ *                                 only part of it (owned guarded buffer);
  *   head .. tail                  sealed chunks of exactly `chunk` bytes;
  *   pending[pend_off, pend_len)   the unsealed tail, filling up (owned
- *                                 guarded buffer of `chunk` bytes,
- *                                 read-write).
+ *                                 guarded buffer of `chunk` bytes).
+ * Between calls a stream holds no readable plaintext: front and pending
+ * are locked, guarded and no-access at rest. A call that needs them makes
+ * them accessible (pending read-write, front read-only) and no-access again
+ * before it returns (stream_wake, stream_sleep); calls that move only whole
+ * chunks never touch them.
  * A write tops up `pending` and seals it once it holds a whole chunk; whole
  * chunks of the caller's data are sealed straight from it. A write is
  * all-or-nothing: new chunks are built on a private list and spliced in
@@ -58,7 +61,8 @@ struct sm_stream {
     size_t front_off, front_len;
     sm_buffer *pending; /* allocated on the first partial chunk */
     size_t pend_off, pend_len;
-    int broken; /* a purge wiped queued bytes: reads give SM_ERR_AUTH */
+    int front_awake, pend_awake; /* accessible during this call (see stream_wake) */
+    int broken;                  /* a purge wiped queued bytes: reads give SM_ERR_AUTH */
 };
 
 static size_t min_size(size_t a, size_t b) {
@@ -109,6 +113,35 @@ static void list_splice(chunk_list *dst, chunk_list *src) {
     else
         dst->head = src->head;
     dst->tail = src->tail;
+}
+
+/* ------------------------------------------------------------------ */
+/* Plaintext at rest: no access between calls (mu held)               */
+/* ------------------------------------------------------------------ */
+
+/* Makes b accessible (open: melt or freeze) for this call, once; *awake remembers it. */
+static sm_status wake(sm_buffer *b, int *awake, sm_status (*open)(sm_buffer *)) {
+    if (b == NULL || *awake)
+        return SM_OK;
+    sm_status st = open(b);
+    *awake = st == SM_OK;
+    return st;
+}
+
+/* Before a call touches them: pending read-write, and front read-only if asked. */
+static sm_status stream_wake(sm_stream *s, int front_too) {
+    sm_status st = wake(s->pending, &s->pend_awake, sm_buffer_melt);
+    if (st == SM_OK && front_too)
+        st = wake(s->front, &s->front_awake, sm_buffer_freeze);
+    return st;
+}
+
+/* Before a call returns: no access to what it woke (or made). */
+static void stream_sleep(sm_stream *s) {
+    if (s->pend_awake && sm_buffer_noaccess(s->pending) == SM_OK)
+        s->pend_awake = 0;
+    if (s->front_awake && sm_buffer_noaccess(s->front) == SM_OK)
+        s->front_awake = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -166,8 +199,10 @@ static sm_status write_locked(sm_stream *s, const uint8_t *p, size_t len) {
         taken += st == SM_OK ? s->chunk : 0;
     }
     size_t rest = len - taken;
-    if (st == SM_OK && rest > 0 && s->pending == NULL)
-        st = sm__buffer_alloc(s->chunk, 1, &s->pending);
+    if (st == SM_OK && rest > 0 && s->pending == NULL) {
+        st = sm__buffer_alloc(s->chunk, 1, &s->pending); /* read-write */
+        s->pend_awake = st == SM_OK;
+    }
     if (st != SM_OK) {
         list_clear(&fresh);
         if (s->pending != NULL) /* drop what a top-up copied in */
@@ -194,6 +229,7 @@ static void front_drop(sm_stream *s) {
     sm_buffer_free(s->front);
     s->front = NULL;
     s->front_off = s->front_len = 0;
+    s->front_awake = 0;
 }
 
 static size_t take_front(sm_stream *s, uint8_t *dst, size_t cap) {
@@ -214,8 +250,9 @@ static sm_status take_sealed(sm_stream *s, uint8_t *dst, size_t cap, size_t *mov
         st = sm__enclave_decrypt(e, dst);
         *moved = st == SM_OK ? n : 0;
     } else {
-        st = sm__enclave_open_buffer(e, 1, &s->front);
+        st = sm__enclave_open_buffer(e, 1, &s->front); /* read-only */
         s->front_len = st == SM_OK ? n : 0;
+        s->front_awake = st == SM_OK;
         *moved = 0;
     }
     if (st == SM_OK)
@@ -313,12 +350,14 @@ static sm_status gather(sm_stream *s, uint8_t *dst) {
     return SM_OK;
 }
 
+/* Frees everything queued (freeing a buffer wipes it, whatever its protection). */
 static void release_all(sm_stream *s) {
     front_drop(s);
     list_clear(&s->sealed);
-    pending_reset(s);
     sm_buffer_free(s->pending);
     s->pending = NULL;
+    s->pend_off = s->pend_len = 0;
+    s->pend_awake = 0;
 }
 
 static sm_status flush_locked(sm_stream *s, sm_buffer **out) {
@@ -423,7 +462,10 @@ sm_status sm_stream_write(sm_stream *s, const void *data, size_t len) {
         return SM_OK;
     pthread_mutex_lock(&s->mu);
     /* A stream that lost bytes to a purge takes no more: they could never be read. */
-    sm_status st = s->broken ? SM_ERR_CLOSED : write_locked(s, data, len);
+    sm_status st = s->broken ? SM_ERR_CLOSED : stream_wake(s, 0);
+    if (st == SM_OK)
+        st = write_locked(s, data, len);
+    stream_sleep(s);
     pthread_mutex_unlock(&s->mu);
     sm__registers_clear();
     return st;
@@ -438,7 +480,10 @@ sm_status sm_stream_read(sm_stream *s, uint8_t *dst, size_t cap, size_t *nread) 
     sm_status st = readable_locked(s);
     size_t moved = 0;
     if (st == SM_OK)
+        st = stream_wake(s, 1);
+    if (st == SM_OK)
         st = after_take_locked(s, drain(s, dst, cap, &moved));
+    stream_sleep(s);
     pthread_mutex_unlock(&s->mu);
     sm__registers_clear();
     *nread = moved;
@@ -456,7 +501,10 @@ static sm_status take_buffer(sm_stream *s, sm_buffer **out,
     pthread_mutex_lock(&s->mu);
     sm_status st = readable_locked(s);
     if (st == SM_OK)
+        st = stream_wake(s, 1);
+    if (st == SM_OK)
         st = after_take_locked(s, take(s, out));
+    stream_sleep(s);
     pthread_mutex_unlock(&s->mu);
     sm__registers_clear();
     return st;

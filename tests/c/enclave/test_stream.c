@@ -5,6 +5,7 @@
 
 #include "harness.h"
 #include "pool.h"
+#include "scan.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
@@ -364,6 +365,79 @@ static void test_failed_write_appends_nothing(void) {
         printf("# child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
 }
 
+/* ------------------------------------------------------------------ */
+/* No readable plaintext at rest (issue 11, section 2)                 */
+/* ------------------------------------------------------------------ */
+
+#define AT_REST 64u /* the secret's length */
+
+/* Readable places holding a window of the secret in needle, the library's memory included. */
+static size_t readable_hits(scan_state *needle) {
+    scan_result r = scan_state_process(getpid(), needle, SCAN_READABLE);
+    if (r.hits != 0)
+        scan_print("readable", &r);
+    return r.hits;
+}
+
+/* A random secret in a guarded buffer, and the scanner's needle for it. */
+static sm_buffer *secret_and_needle(size_t len, size_t at, scan_state **needle) {
+    sm_buffer *b = NULL;
+    if (sm_buffer_new_random(len, &b) != SM_OK)
+        return NULL;
+    *needle = scan_state_new(sm_buffer_data(b) + at, AT_REST);
+    return b;
+}
+
+/* Between calls, an unsealed tail (less than a chunk) is not readable. */
+static void test_partial_tail_not_readable_at_rest(void) {
+    scan_state *needle = NULL;
+    sm_buffer *src = secret_and_needle(AT_REST, 0, &needle);
+    sm_stream *s = NULL;
+    REQUIRE(src != NULL && needle != NULL && sm_stream_new(4096, &s) == SM_OK);
+    CHECK_STATUS(sm_stream_write(s, sm_buffer_data(src), AT_REST), SM_OK);
+    sm_buffer_free(src); /* wiped: the stream holds the only copy */
+    CHECK(readable_hits(needle) == 0);
+    /* A second write extends the same tail; still nothing readable. */
+    uint8_t more[16] = {0};
+    CHECK_STATUS(sm_stream_write(s, more, sizeof more), SM_OK);
+    CHECK(readable_hits(needle) == 0);
+    /* The scan does see the library's readable memory: next hands out a read-only copy. */
+    sm_buffer *out = NULL;
+    CHECK_STATUS(sm_stream_next(s, &out), SM_OK);
+    CHECK(sm_buffer_size(out) == AT_REST + sizeof more);
+    CHECK(readable_hits(needle) >= 1);
+    sm_buffer_free(out);
+    sm_stream_free(s);
+    scan_state_free(needle);
+}
+
+/* Between calls, a chunk a read took only part of is not readable. */
+static void test_partly_read_chunk_not_readable_at_rest(void) {
+    const size_t chunk = 4096, len = 2 * chunk, at = 2000;
+    scan_state *needle = NULL;
+    sm_buffer *src = secret_and_needle(len, at, &needle), *dst = NULL;
+    sm_stream *s = NULL;
+    REQUIRE(src != NULL && needle != NULL && sm_buffer_new(len, &dst) == SM_OK);
+    REQUIRE(sm_stream_new(chunk, &s) == SM_OK);
+    CHECK_STATUS(sm_stream_write(s, sm_buffer_data(src), len), SM_OK);
+    CHECK(sm_stream_size(s) == len);
+    size_t n = 0;
+    CHECK_STATUS(sm_stream_read(s, sm_buffer_data(dst), 100, &n), SM_OK); /* opens chunk 0 */
+    CHECK(n == 100);
+    (void)sm_buffer_noaccess(src);
+    CHECK(readable_hits(needle) == 0);
+    (void)sm_buffer_melt(src);
+    size_t got = n;
+    while (got < len && sm_stream_read(s, sm_buffer_data(dst) + got, 333, &n) == SM_OK)
+        got += n;
+    CHECK(got == len);
+    CHECK(sm_equal(sm_buffer_data(dst), sm_buffer_data(src), len));
+    sm_buffer_free(dst);
+    sm_buffer_free(src);
+    sm_stream_free(s);
+    scan_state_free(needle);
+}
+
 int main(void) {
     RUN(test_new_and_arguments);
     RUN(test_round_trips);
@@ -374,5 +448,7 @@ int main(void) {
     RUN(test_writer_reader_threads);
     RUN(test_failed_write_appends_nothing);
     RUN(test_purge);
+    RUN(test_partial_tail_not_readable_at_rest);
+    RUN(test_partly_read_chunk_not_readable_at_rest);
     return harness_done();
 }

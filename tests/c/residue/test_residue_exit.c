@@ -41,10 +41,12 @@ static int copy_cb(void *ctx, const uint8_t *data, size_t len) {
     return 0;
 }
 
+static volatile int *no_access_page; /* a real fault, not undefined behaviour UBSan would stop */
+
 /* The worker copies the secret (its registers hold it), then faults. */
 static int fault_cb(void *ctx, const uint8_t *data, size_t len) {
     memcpy(ctx, data, len);
-    *(volatile int *)(uintptr_t)ctx ^= *(volatile int *)NULL;
+    *no_access_page = 1;
     return 0;
 }
 
@@ -89,7 +91,8 @@ static int child(int scenario, uint8_t *pattern) {
     pthread_t t;
     switch (scenario) {
     case END_SEGV_IN_WORKER:
-        if (pthread_create(&t, NULL, worker, NULL) != 0)
+        no_access_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (no_access_page == MAP_FAILED || pthread_create(&t, NULL, worker, NULL) != 0)
             return 11;
         pthread_join(t, NULL);
         return 12; /* not reached: the fault ends the process */
