@@ -150,8 +150,13 @@ SM_API void sm_config_default(sm_config *cfg);
 /**
  * Initialises the library (libsodium included) with cfg, or the defaults
  * when cfg is NULL. Idempotent: calling it again applies the new settings
- * to allocations made afterwards. Every other function initialises lazily
- * with the defaults when sm_init() was never called.
+ * from then on. The lock policy in force applies at each allocation and
+ * each access: an ENCLAVE secret's open page, a PROTECTED secret's pages
+ * and the enclave key made under SM_LOCK_OFF are locked when next used
+ * under SM_LOCK_STRICT (or SM_ERR_MLOCK), and one failed lock under
+ * SM_LOCK_BEST_EFFORT costs only that allocation or access. Every other
+ * function initialises lazily with the defaults when sm_init() was never
+ * called.
  *
  * The backend may change until the library first takes memory for
  * plaintext; from then on a call that asks for another backend fails with
@@ -482,7 +487,7 @@ typedef int (*sm_bytes_fn)(void *ctx, const uint8_t *data, size_t len);
  * through it faults. A nonzero return from fn gives SM_ERR_CALLBACK, and
  * the value is kept for sm_secret_last_callback_result() on this thread.
  * Errors: SM_ERR_INVALID (s or fn NULL), SM_ERR_CLOSED, SM_ERR_CALLBACK,
- * SM_ERR_PROTECT, SM_ERR_AUTH / SM_ERR_NOMEM / SM_ERR_MLOCK (ENCLAVE kind).
+ * and sm_secret_acquire()'s errors.
  */
 SM_API sm_status sm_secret_with_bytes(sm_secret *s, sm_bytes_fn fn, void *ctx);
 
@@ -496,8 +501,11 @@ SM_API int sm_secret_last_callback_result(void);
  * Starts an access: *data and *len receive a read-only view of the bytes,
  * valid until the matching sm_secret_release(). Acquire/release pairs nest
  * and may come from different threads; each acquire needs one release.
- * Errors: SM_ERR_INVALID, SM_ERR_CLOSED, SM_ERR_PROTECT, and for the
- * ENCLAVE kind SM_ERR_AUTH, SM_ERR_NOMEM, SM_ERR_MLOCK.
+ * Errors: SM_ERR_INVALID, SM_ERR_CLOSED, SM_ERR_PROTECT, SM_ERR_MLOCK (the
+ * bytes are locked per the lock policy in force at each access: a
+ * PROTECTED secret made under SM_LOCK_OFF, or inherited by a forked child,
+ * is locked when it is next accessed), and for the ENCLAVE kind
+ * SM_ERR_AUTH and SM_ERR_NOMEM.
  */
 SM_API sm_status sm_secret_acquire(sm_secret *s, const uint8_t **data, size_t *len);
 

@@ -123,6 +123,14 @@ uint8_t *sm__buffer_bytes(const sm_buffer *b) {
     return b->data;
 }
 
+sm_status sm__buffer_lock(sm_buffer *b) {
+    return sm__pages_lock(&b->region);
+}
+
+int sm__buffer_is_locked(const sm_buffer *b) {
+    return b->region.locked;
+}
+
 sm_status sm_buffer_new(size_t len, sm_buffer **out) {
     return sm__buffer_alloc(len, 0, out);
 }

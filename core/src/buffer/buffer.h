@@ -49,4 +49,16 @@ sm_status sm__buffer_with_data(sm_buffer *b, sm_prot during, int after, sm_data_
  */
 uint8_t *sm__buffer_bytes(const sm_buffer *b);
 
+/*
+ * Locks an owned buffer's pages per the lock policy in force now, if they
+ * are not locked (the policy changed since it was made, or a best-effort
+ * lock failed). For owners that use one buffer for a long time (the
+ * coffer) and hold it exclusively: no buffer lock is taken.
+ * Errors: SM_ERR_MLOCK (strict policy).
+ */
+sm_status sm__buffer_lock(sm_buffer *b);
+
+/* 1 when the buffer's pages are locked (tests). */
+int sm__buffer_is_locked(const sm_buffer *b);
+
 #endif

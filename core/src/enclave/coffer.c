@@ -32,9 +32,10 @@
  *
  * Global state and locks
  * ----------------------
- * - co.mu guards `co` (the key parts and their generation, the slots). It is a
- *   leaf lock: held only for hashing, XOR, randombytes and slot
- *   bookkeeping, never while allocating or freeing a buffer or calling out.
+ * - co.mu guards `co` (the key parts and their generation, the slots). It is
+ *   held only for hashing, XOR, randombytes, slot bookkeeping and locking
+ *   the parts when the lock policy asks for it (lock_parts_locked), never
+ *   while allocating or freeing a buffer or calling out.
  *   Callers may hold their own locks (secret mu, stream mu) when they call
  *   in; the key is used by their function with co.mu released.
  * - rk.mu guards the re-key thread's lifecycle (`rk`). Also a leaf: the
@@ -43,8 +44,9 @@
  * - The two are never held together, except by the fork handlers, which
  *   take rk.mu then co.mu so a child never inherits either one locked.
  * - rekeys is an atomic counter (tests).
- * Lock order: (caller's locks) -> rk.mu -> co.mu; nothing is taken while
- * co.mu is held.
+ * Lock order: (caller's locks) -> rk.mu -> co.mu -> pool_lock, views_lock
+ * (only when locking a part fails and the lock caches are drained; both
+ * are leaves).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -223,12 +225,30 @@ static void detach_locked(sm_buffer **left, sm_buffer **right) {
     co.left = co.right = NULL;
 }
 
+/*
+ * With co.mu held: the parts and the scratch locked per the lock policy in
+ * force now. They live long: the policy may have changed since they were
+ * made (SM_LOCK_OFF then SM_LOCK_STRICT), or a best-effort lock failed.
+ */
+static sm_status lock_parts_locked(void) {
+    sm_status st = sm__buffer_lock(co.left);
+    if (st == SM_OK)
+        st = sm__buffer_lock(co.right);
+    if (st == SM_OK)
+        st = sm__buffer_lock(co.scratch);
+    return st;
+}
+
 /* Returns SM_OK with co.mu held and a key present, or an error unlocked. */
 static sm_status lock_ready(void) {
     for (;;) {
         pthread_mutex_lock(&co.mu);
-        if (ready_locked())
-            return SM_OK;
+        if (ready_locked()) {
+            sm_status st = lock_parts_locked();
+            if (st != SM_OK)
+                pthread_mutex_unlock(&co.mu);
+            return st;
+        }
         sm_buffer *old_left = NULL, *old_right = NULL;
         if (co.left != NULL && parts_spoiled_locked())
             detach_locked(&old_left, &old_right);
@@ -520,6 +540,15 @@ int sm__coffer_rekey_thread_running(void) {
     int running = rk.state != RK_IDLE;
     pthread_mutex_unlock(&rk.mu);
     return running;
+}
+
+int sm__coffer_locked(void) {
+    coffer_ready();
+    pthread_mutex_lock(&co.mu);
+    int locked = co.left != NULL && sm__buffer_is_locked(co.left) &&
+                 sm__buffer_is_locked(co.right) && sm__buffer_is_locked(co.scratch);
+    pthread_mutex_unlock(&co.mu);
+    return locked;
 }
 
 int sm__coffer_parts(uint8_t left[PART_BYTES], uint8_t right[PART_BYTES]) {

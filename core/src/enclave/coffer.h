@@ -40,6 +40,9 @@ uint64_t sm__coffer_rekey_count(void);
 /* 1 while the re-key thread exists (for tests). */
 int sm__coffer_rekey_thread_running(void);
 
+/* For tests: 1 when the key parts and the scratch buffer exist and are locked. */
+int sm__coffer_locked(void);
+
 /*
  * For tests: copies the current key halves (key = left XOR BLAKE2b(right))
  * and returns 1, or returns 0 (nothing copied) when there is no key.

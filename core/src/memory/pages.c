@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 
 #include "config.h"
+#include "lockcache.h"
 #include "pages.h"
 #include "pool.h"
 #include "stats.h"
@@ -48,12 +49,13 @@ static sm_status lock_inner(sm_region *r) {
         return SM_OK;
     int rc = mlock(r->inner, r->inner_len);
     if (rc != 0) {
-        (void)sm__pool_cache_drain(); /* the pool's cache may hold the lock it needs */
+        (void)sm__lock_caches_drain(); /* a cache may hold the lock it needs */
         rc = mlock(r->inner, r->inner_len);
     }
     if (rc == 0) {
         r->locked = 1;
         r->locked_len = r->inner_len;
+        r->lock_gen = sm__pool_fork_gen();
         sm__stat_add(SM_CTR_BYTES_LOCKED, r->inner_len);
         return SM_OK;
     }
@@ -117,10 +119,24 @@ sm_status sm__pages_acquire(size_t inner_len, sm_region *out) {
     size_t len = sm__pages_round(inner_len);
     if (len == 0)
         return SM_ERR_INVALID;
+    sm__pool_init(); /* its fork generation dates every lock, pooled or not */
     size_t pages = len / sm_page_size();
     if (pages <= SM_POOL_MAX_PAGES)
         return sm__pool_acquire(pages, out);
     return own_acquire(len, out);
+}
+
+sm_status sm__pages_lock(sm_region *r) {
+    if (r->base == NULL || sm__lock_policy() == SM_LOCK_OFF)
+        return SM_OK;
+    unsigned gen = sm__pool_fork_gen();
+    if (r->locked && r->lock_gen == gen)
+        return SM_OK;
+    if (r->locked) { /* locked in a parent process: the lock did not survive fork() */
+        r->locked = 0;
+        sm__stat_sub(SM_CTR_BYTES_LOCKED, r->locked_len);
+    }
+    return r->pool != NULL ? sm__pool_lock(r) : lock_inner(r);
 }
 
 sm_status sm__pages_protect(const sm_region *r, sm_prot prot) {

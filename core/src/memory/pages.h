@@ -27,7 +27,7 @@ typedef struct sm_region {
     size_t total;      /* bytes of that span */
     int locked;        /* 1 when the pages are mlocked */
     size_t locked_len; /* bytes mlocked from inner on (inner, plus the trailing guard in a pool) */
-    unsigned lock_gen; /* pool: the process generation (forks seen) that locked it */
+    unsigned lock_gen; /* the process generation (sm__pool_fork_gen) that locked it */
     void *pool;        /* the pool region holding the slot; NULL for an own mapping */
     uint32_t slot;     /* slot index in that pool region */
 } sm_region;
@@ -42,6 +42,17 @@ size_t sm__pages_round(size_t len);
  * SM_ERR_UNSUPPORTED (fork wipe advice).
  */
 sm_status sm__pages_acquire(size_t inner_len, sm_region *out);
+
+/*
+ * Locks the inner pages of a region that is not locked in this process,
+ * per the lock policy in force now (nothing under SM_LOCK_OFF, nothing
+ * when it is locked already): for long-lived regions made under another
+ * policy, left unlocked by a failure under SM_LOCK_BEST_EFFORT, or
+ * inherited through fork() (a child does not inherit memory locks; their
+ * bytes leave sm_stats.bytes_locked until locked again). Errors:
+ * SM_ERR_MLOCK (strict policy).
+ */
+sm_status sm__pages_lock(sm_region *r);
 
 /* Changes the inner pages' protection. Errors: SM_ERR_PROTECT. */
 sm_status sm__pages_protect(const sm_region *r, sm_prot prot);

@@ -52,12 +52,13 @@
  * holds at most CACHE_PER_CLASS slots per class and fork policy and
  * cache_cap bytes of lock (a quarter of RLIMIT_MEMLOCK as found at first
  * use, at most CACHE_BYTES_MAX); sm_stats.bytes_locked_cached shows it.
- * Whenever a lock fails (here, in pages.c or in the views) the cache is
- * drained (sm__pool_cache_drain) and the lock tried once more, so it never
- * costs an allocation its lock. The retry happens even when this drain
- * found the cache empty: another thread's drain, which this one waited
- * for on pool_lock, may have made the room. A forked child, which inherits no locks,
- * starts with an empty cache.
+ * Whenever a lock fails (here, in pages.c, in the views or the coffer)
+ * every cache of locked memory is drained (sm__lock_caches_drain: this one
+ * and the views') and the lock tried once more, so a cache never costs an
+ * allocation its lock. The retry happens even when this drain found the
+ * cache empty: another thread's drain, which this one waited for on
+ * pool_lock, may have made the room. A forked child, which inherits no
+ * locks, starts with an empty cache.
  *
  * Counters (sm_stats). mapped_bytes counts each live slot with its guard
  * (c + 1 pages), bytes_locked what each live slot locked (n + 1 pages),
@@ -83,8 +84,8 @@
  * mprotect) or trimmed (madvise); nothing else is taken while it is held
  * and nothing is called back. mlock2, mprotect and the wipe of a slot run
  * without it (the slot is owned by one caller then), except that a cache
- * drain munlocks the cached slots under it. The views may call the drain
- * with views_lock held: views_lock -> pool_lock. The fork handlers take it
+ * drain munlocks the cached slots under it. The coffer may call the drain
+ * with its co.mu held: co.mu -> pool_lock. The fork handlers take it
  * before fork() and release it in both processes (the child empties its
  * cache first).
  */
@@ -97,6 +98,7 @@
 #include <sys/resource.h>
 
 #include "config.h"
+#include "lockcache.h"
 #include "pool.h"
 #include "stats.h"
 #include "status.h"
@@ -451,14 +453,14 @@ static sm_status lock_slot(sm_region *r) {
     size_t len = r->inner_len + page();
     int rc = lock_onfault(r->inner, len);
     if (rc != 0 && errno != ENOSYS) {
-        (void)sm__pool_cache_drain(); /* the cache may hold the lock it needs */
+        (void)sm__lock_caches_drain(); /* a cache may hold the lock it needs */
         rc = lock_onfault(r->inner, len);
     }
     if (rc != 0 && errno == ENOSYS) {
         len = r->inner_len; /* no mlock2: lock (and populate) the inner pages only */
         rc = mlock(r->inner, len);
         if (rc != 0) {
-            (void)sm__pool_cache_drain();
+            (void)sm__lock_caches_drain();
             rc = mlock(r->inner, len);
         }
     }
@@ -473,6 +475,15 @@ static sm_status lock_slot(sm_region *r) {
         return sm__fail(SM_ERR_MLOCK, errno);
     sm__stat_add(SM_CTR_LOCK_FAILURES, 1);
     return SM_OK;
+}
+
+unsigned sm__pool_fork_gen(void) {
+    sm__pool_init();
+    return atomic_load_explicit(&fork_gen, memory_order_relaxed);
+}
+
+sm_status sm__pool_lock(sm_region *r) {
+    return lock_slot(r);
 }
 
 static void unlock_slot(sm_region *r) {

@@ -37,12 +37,26 @@ sm_status sm__pool_acquire(size_t pages, sm_region *out);
 void sm__pool_release(sm_region *r, int wiped);
 
 /*
+ * Locks a live slot that is not locked (taken under SM_LOCK_OFF, or after
+ * a failure under SM_LOCK_BEST_EFFORT) per the lock policy in force now.
+ * Errors: SM_ERR_MLOCK (strict policy).
+ */
+sm_status sm__pool_lock(sm_region *r);
+
+/*
  * Unlocks every cached slot and returns it to the free slots. Returns the
  * bytes of lock it gave back (0: nothing was cached). Called when a lock
  * fails; the lock is then tried once more whatever it returns (a
  * concurrent drain may have made the room). Takes the pool lock.
  */
 size_t sm__pool_cache_drain(void);
+
+/*
+ * The forks this process descends from (bumped in each forked child, once
+ * the pool is set up): a region locked under another generation was locked
+ * in a parent, and a child does not inherit memory locks.
+ */
+unsigned sm__pool_fork_gen(void);
 
 /* Counters for tests and benchmarks (pool lock held briefly). */
 typedef struct sm_pool_info {

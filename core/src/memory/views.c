@@ -1,6 +1,7 @@
 /*
  * Enclave views (views.h): pages mapped twice, read-only for readers and
- * writable for the library, taken and given back without a system call.
+ * writable for the library, taken and given back without a system call in
+ * the steady state.
  *
  * A view region holds VIEW_SLOTS pages of shared anonymous memory. Each
  * page is placed (mremap with old size 0, which maps the same pages again)
@@ -10,32 +11,38 @@
  *   wr: [G][page 0, writable ][G][page 1, writable ][G] ... [G]
  *
  * so both views of every page are guarded on both sides. Both skeletons are
- * locked (mlock2 MLOCK_ONFAULT: a page is locked when first touched, through
- * either view), excluded from core dumps and from fork (MADV_DONTFORK). A
- * region is made on demand, when every view is taken, up to
- * VIEW_REGIONS_MAX regions; it is never unmapped, so the fault path may
- * wipe a view that was just given back without touching anyone else's
- * memory. Locks are taken per region, at creation: a view region holds
- * 2 * (2 * VIEW_SLOTS + 1) pages of RLIMIT_MEMLOCK (about 520 KiB) whether
- * or not its views are in use, which is what lets a million ENCLAVE
- * secrets live under an 8 MiB limit: they need locked memory only while
- * open, and only one page each.
+ * excluded from core dumps and from fork (MADV_DONTFORK). A region is made
+ * on demand, when every view is taken, up to VIEW_REGIONS_MAX regions; it
+ * is never unmapped, so the fault path may wipe a view that was just given
+ * back without touching anyone else's memory.
  *
- * Counters: a taken view adds its page to sm_stats.bytes_locked (when its
- * region is locked) until it is given back; views are not buffers, so
- * live_buffers and mapped_bytes do not count them.
+ * Locking follows the views in use. A view's page is locked (mlock of its
+ * read-only mapping: one page of RLIMIT_MEMLOCK, and the shared page stays
+ * resident whichever mapping touches it) when it is taken, per the lock
+ * policy in force then; a failure affects that take only. When a locked
+ * view is given back it stays locked, wiped, in the view cache if fewer
+ * than VIEW_CACHE_MAX free views are cached, so a secret read again and
+ * again costs no system call; otherwise it is unlocked. Takes prefer
+ * cached views. The cache is drained (sm__views_cache_drain, through
+ * sm__lock_caches_drain) whenever a lock fails anywhere, and when the
+ * policy is SM_LOCK_OFF. So a million ENCLAVE secrets need locked memory
+ * only for those open at the moment, one page each.
  *
- * Lock: `views_lock` guards the region list, every region's `used` bits and
- * `view_regions`. It is held for O(1) bookkeeping and while a region is
- * made (mmap, mremap, madvise, mlock2); the only lock taken under it is
- * pool_lock, when a failed lock drains the pool's slot cache
- * (views_lock -> pool_lock). The wipe runs without it
- * (the view is owned by one caller then). The fork handlers hold it across
- * fork(); the child drops every region (they are not mapped there) and
- * bumps `views_gen`. Atomics without a lock: `views_gen` (forks seen),
- * `views_unsupported` (set once mremap would not alias pages, e.g. under
- * valgrind: every take then reports SM_ERR_UNSUPPORTED) and `views_taken`
- * (a count for tests).
+ * Counters: a taken view that is locked counts its page in
+ * sm_stats.bytes_locked, a cached one in bytes_locked_cached; views are not
+ * buffers, so live_buffers and mapped_bytes do not count them.
+ *
+ * Lock: `views_lock` guards the region list, every region's `used` and
+ * `locked` bits, `view_regions` and `cached`. It is held for O(1)
+ * bookkeeping, while a region is made (mmap, mremap, madvise) and while
+ * cached views are unlocked (munlock); nothing else is taken under it and
+ * nothing is called back. The lock of a taken view runs without it (the
+ * view is owned by one caller then), and so does the wipe. The fork
+ * handlers hold it across fork(); the child drops every region (they are
+ * not mapped there) and bumps `views_gen`. Atomics without a lock:
+ * `views_gen` (forks seen), `views_unsupported` (set once mremap would not
+ * alias pages, e.g. under valgrind: every take then reports
+ * SM_ERR_UNSUPPORTED) and `views_taken` (a count for tests).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -44,6 +51,7 @@
 #include <sys/mman.h>
 
 #include "config.h"
+#include "lockcache.h"
 #include "pages.h"
 #include "pool.h"
 #include "stats.h"
@@ -52,23 +60,29 @@
 
 #define VIEW_SLOTS       32u
 #define VIEW_REGIONS_MAX 32u /* 1024 views open at once; more open secrets use buffers */
+#define VIEW_CACHE_MAX   32u /* free views kept locked */
 #define ALL_USED         UINT32_MAX
 
 typedef struct view_region {
     struct view_region *next;
     uint8_t *rd, *wr; /* the two skeletons, skeleton_len() bytes each */
     uint32_t used;    /* bit i: view i taken; views_lock */
-    int locked;
+    uint32_t locked;  /* bit i: view i's page is locked; views_lock */
 } view_region;
 
 static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
 static view_region *regions;         /* views_lock */
 static view_region *dropped;         /* views_lock: regions a fork left behind (kept reachable) */
 static unsigned view_regions;        /* views_lock */
+static size_t cached;                /* views_lock: free views whose page is locked */
 static atomic_uint views_gen;        /* bumped in each forked child */
 static atomic_int views_unsupported; /* set once mremap would not alias pages */
 static atomic_size_t views_taken;    /* views taken now (tests) */
 static pthread_once_t views_once = PTHREAD_ONCE_INIT;
+
+static size_t page(void) {
+    return sm_page_size();
+}
 
 static void fork_prepare(void) {
     pthread_mutex_lock(&views_lock);
@@ -78,7 +92,7 @@ static void fork_parent(void) {
     pthread_mutex_unlock(&views_lock);
 }
 
-/* The child has none of the regions' pages: forget them, keep taking fresh ones. */
+/* The child has none of the regions' pages (nor their locks): forget them. */
 static void fork_child(void) {
     view_region **tail = &dropped;
     while (*tail != NULL)
@@ -86,30 +100,37 @@ static void fork_child(void) {
     *tail = regions;
     regions = NULL;
     view_regions = 0;
+    sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, cached * page());
+    cached = 0;
     atomic_fetch_add_explicit(&views_gen, 1, memory_order_relaxed);
     pthread_mutex_unlock(&views_lock);
 }
 
 /*
  * Prepare handlers run in the reverse order of registration, so the pool's
- * are registered first: fork() then takes views_lock before pool_lock, the
- * order a view region's lock retry takes them in.
+ * are registered first: fork() then takes views_lock before pool_lock.
  */
 static void install_fork_handlers(void) {
     sm__pool_init();
     (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
+/* views_lock, its fork handlers installed first. */
+static void lock_views(void) {
+    (void)pthread_once(&views_once, install_fork_handlers);
+    pthread_mutex_lock(&views_lock);
+}
+
 size_t sm__view_capacity(void) {
-    return sm_page_size();
+    return page();
 }
 
 static size_t skeleton_len(void) {
-    return (2 * (size_t)VIEW_SLOTS + 1) * sm_page_size();
+    return (2 * (size_t)VIEW_SLOTS + 1) * page();
 }
 
 static uint8_t *page_in(uint8_t *skeleton, uint32_t i) {
-    return skeleton + (2 * (size_t)i + 1) * sm_page_size();
+    return skeleton + (2 * (size_t)i + 1) * page();
 }
 
 /* ------------------------------------------------------------------ */
@@ -124,14 +145,13 @@ static uint8_t *skeleton(void) {
 
 /* Maps page i of the shared memory at `at`, with protection prot. */
 static int place(uint8_t *shared, uint32_t i, uint8_t *at, int prot) {
-    size_t ps = sm_page_size();
-    void *p = mremap(shared + (size_t)i * ps, 0, ps, MREMAP_MAYMOVE | MREMAP_FIXED, at);
-    return p == at && mprotect(at, ps, prot) == 0 ? 0 : -1;
+    void *p = mremap(shared + (size_t)i * page(), 0, page(), MREMAP_MAYMOVE | MREMAP_FIXED, at);
+    return p == at && mprotect(at, page(), prot) == 0 ? 0 : -1;
 }
 
 /* Fills both skeletons with the views of VIEW_SLOTS fresh shared pages. */
 static sm_status alias(view_region *v) {
-    size_t len = (size_t)VIEW_SLOTS * sm_page_size();
+    size_t len = (size_t)VIEW_SLOTS * page();
     uint8_t *shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED)
         return sm__fail(SM_ERR_NOMEM, errno);
@@ -158,37 +178,6 @@ static sm_status advise(view_region *v) {
     return SM_OK;
 }
 
-/* Locks both skeletons, or neither; errno is kept on failure. */
-static int lock_skeletons(view_region *v) {
-    if (mlock2(v->rd, skeleton_len(), MLOCK_ONFAULT) == 0 &&
-        mlock2(v->wr, skeleton_len(), MLOCK_ONFAULT) == 0)
-        return 0;
-    int err = errno;
-    (void)munlock(v->rd, skeleton_len());
-    errno = err;
-    return -1;
-}
-
-static sm_status lock_region(view_region *v) {
-    sm_lock_policy policy = sm__lock_policy();
-    if (policy == SM_LOCK_OFF)
-        return SM_OK;
-    int rc = lock_skeletons(v);
-    if (rc != 0) {
-        (void)sm__pool_cache_drain(); /* the pool's cache may hold the lock it needs */
-        rc = lock_skeletons(v);
-    }
-    if (rc == 0) {
-        v->locked = 1;
-        return SM_OK;
-    }
-    int err = errno;
-    if (policy == SM_LOCK_STRICT)
-        return sm__fail(SM_ERR_MLOCK, err);
-    sm__stat_add(SM_CTR_LOCK_FAILURES, 1);
-    return SM_OK;
-}
-
 static void region_unmap(view_region *v) {
     if (v->rd != NULL)
         munmap(v->rd, skeleton_len());
@@ -208,8 +197,6 @@ static sm_status region_new(view_region **out) {
         st = alias(v);
     if (st == SM_OK)
         st = advise(v);
-    if (st == SM_OK)
-        st = lock_region(v);
     if (st != SM_OK) {
         region_unmap(v);
         return st;
@@ -219,51 +206,118 @@ static sm_status region_new(view_region **out) {
 }
 
 /* ------------------------------------------------------------------ */
-/* Taking and giving views                                             */
+/* Choosing a view (views_lock held)                                   */
 /* ------------------------------------------------------------------ */
 
-/* With views_lock held: a region with a free view, made if needed. */
-static sm_status region_with_room(view_region **out) {
+/* A free view, a cached (locked) one first when wanted; a new region if need be. */
+static sm_status pick(int want_locked, view_region **out, uint32_t *idx) {
+    for (view_region *v = regions; want_locked && v != NULL; v = v->next)
+        if ((~v->used & v->locked) != 0) {
+            *out = v;
+            *idx = (uint32_t)__builtin_ctz(~v->used & v->locked);
+            return SM_OK;
+        }
     for (view_region *v = regions; v != NULL; v = v->next)
         if (v->used != ALL_USED) {
             *out = v;
+            *idx = (uint32_t)__builtin_ctz(~v->used);
             return SM_OK;
         }
     if (view_regions >= VIEW_REGIONS_MAX)
         return SM_ERR_NOMEM;
     sm_status st = region_new(out);
-    if (st == SM_OK) {
-        (*out)->next = regions;
-        regions = *out;
-        view_regions++;
+    if (st != SM_OK)
+        return st;
+    (*out)->next = regions;
+    regions = *out;
+    view_regions++;
+    *idx = 0;
+    return SM_OK;
+}
+
+/* Unlocks every cached view; returns the bytes of lock given back. */
+static size_t drain_locked(void) {
+    size_t freed = 0;
+    for (view_region *v = regions; v != NULL; v = v->next) {
+        uint32_t idle = v->locked & ~v->used;
+        while (idle != 0) {
+            uint32_t i = (uint32_t)__builtin_ctz(idle);
+            idle &= idle - 1;
+            (void)munlock(page_in(v->rd, i), page());
+            v->locked &= ~(UINT32_C(1) << i);
+            freed += page();
+        }
     }
-    return st;
+    cached = 0;
+    sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, freed);
+    return freed;
+}
+
+size_t sm__views_cache_drain(void) {
+    lock_views();
+    size_t freed = drain_locked();
+    pthread_mutex_unlock(&views_lock);
+    return freed;
+}
+
+/* ------------------------------------------------------------------ */
+/* Taking and giving views                                             */
+/* ------------------------------------------------------------------ */
+
+static void set_bit(uint32_t *bits, uint32_t i, int on) {
+    pthread_mutex_lock(&views_lock);
+    *bits = on ? *bits | (UINT32_C(1) << i) : *bits & ~(UINT32_C(1) << i);
+    pthread_mutex_unlock(&views_lock);
+}
+
+/* Locks a taken view's page per policy (not SM_LOCK_OFF); no lock held. */
+static sm_status lock_view(sm_view *out, sm_lock_policy policy) {
+    int rc = mlock(out->read, page());
+    if (rc != 0) {
+        (void)sm__lock_caches_drain(); /* a cache may hold the lock it needs */
+        rc = mlock(out->read, page());
+    }
+    if (rc == 0) {
+        out->locked = 1;
+        set_bit(&((view_region *)out->owner)->locked, out->index, 1);
+        sm__stat_add(SM_CTR_BYTES_LOCKED, page());
+        return SM_OK;
+    }
+    if (policy == SM_LOCK_STRICT)
+        return sm__fail(SM_ERR_MLOCK, errno);
+    sm__stat_add(SM_CTR_LOCK_FAILURES, 1);
+    return SM_OK;
 }
 
 sm_status sm__view_take(sm_view *out) {
     if (sm__fork_policy() != SM_FORK_WIPE ||
         atomic_load_explicit(&views_unsupported, memory_order_relaxed))
         return SM_ERR_UNSUPPORTED;
-    (void)pthread_once(&views_once, install_fork_handlers);
+    sm_lock_policy policy = sm__lock_policy();
     view_region *v = NULL;
-    pthread_mutex_lock(&views_lock);
-    sm_status st = region_with_room(&v);
     uint32_t i = 0;
+    lock_views();
+    if (policy == SM_LOCK_OFF && cached > 0)
+        (void)drain_locked(); /* locking was turned off: keep no locks */
+    sm_status st = pick(policy != SM_LOCK_OFF, &v, &i);
+    int was_locked = 0;
     if (st == SM_OK) {
-        i = (uint32_t)__builtin_ctz(~v->used);
         v->used |= UINT32_C(1) << i;
+        was_locked = (v->locked >> i) & 1;
+        cached -= (size_t)was_locked;
         out->gen = atomic_load_explicit(&views_gen, memory_order_relaxed);
     }
     pthread_mutex_unlock(&views_lock);
     if (st != SM_OK)
         return st;
-    out->read = page_in(v->rd, i);
-    out->write = page_in(v->wr, i);
-    out->owner = v;
-    out->index = i;
-    out->locked = v->locked;
-    if (out->locked)
-        sm__stat_add(SM_CTR_BYTES_LOCKED, sm_page_size());
+    *out = (sm_view){page_in(v->rd, i), page_in(v->wr, i), v, i, out->gen, was_locked};
+    if (was_locked) {
+        sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, page());
+        sm__stat_add(SM_CTR_BYTES_LOCKED, page());
+    } else if (policy != SM_LOCK_OFF && (st = lock_view(out, policy)) != SM_OK) {
+        set_bit(&v->used, i, 0);
+        return st;
+    }
     atomic_fetch_add_explicit(&views_taken, 1, memory_order_relaxed);
     return SM_OK;
 }
@@ -272,21 +326,48 @@ size_t sm__views_taken(void) {
     return atomic_load_explicit(&views_taken, memory_order_relaxed);
 }
 
-void sm__view_give(sm_view *v, size_t used) {
-    if (v->read == NULL)
-        return;
-    if (v->gen != atomic_load_explicit(&views_gen, memory_order_relaxed))
-        return; /* taken before a fork, in the parent: the page is not mapped here */
+void sm__view_wipe(const sm_view *v, size_t used) {
     size_t cap = sm__view_capacity();
     used = used < cap ? used : cap;
     sm_wipe(v->write + cap - used, used);
-    sm__pages_observe_release(v->read, cap);
-    if (v->locked)
-        sm__stat_sub(SM_CTR_BYTES_LOCKED, cap);
+}
+
+/* With views_lock held: gives a wiped view back; 1 when its page must be unlocked. */
+static int give_locked(view_region *r, const sm_view *v) {
+    uint32_t bit = UINT32_C(1) << v->index;
+    int keep = v->locked && cached < VIEW_CACHE_MAX && sm__lock_policy() != SM_LOCK_OFF;
+    if (v->locked && !keep)
+        return 1; /* stays taken until unlocked: a cached view is always locked */
+    r->used &= ~bit;
+    if (keep)
+        cached++;
+    return 0;
+}
+
+void sm__view_give(sm_view *v, size_t used) {
+    if (v->read == NULL)
+        return;
     atomic_fetch_sub_explicit(&views_taken, 1, memory_order_relaxed);
+    if (v->locked)
+        sm__stat_sub(SM_CTR_BYTES_LOCKED, page());
+    if (v->gen != atomic_load_explicit(&views_gen, memory_order_relaxed)) {
+        v->read = v->write = NULL;
+        return; /* taken before a fork, in the parent: the page is not mapped here */
+    }
+    sm__view_wipe(v, used);
+    sm__pages_observe_release(v->read, sm__view_capacity());
     view_region *r = v->owner;
-    pthread_mutex_lock(&views_lock);
-    r->used &= ~(UINT32_C(1) << v->index);
+    lock_views();
+    int unlock = give_locked(r, v);
     pthread_mutex_unlock(&views_lock);
+    if (unlock) {
+        (void)munlock(v->read, page());
+        lock_views();
+        r->locked &= ~(UINT32_C(1) << v->index);
+        r->used &= ~(UINT32_C(1) << v->index);
+        pthread_mutex_unlock(&views_lock);
+    } else if (v->locked) {
+        sm__stat_add(SM_CTR_BYTES_LOCKED_CACHED, page());
+    }
     v->read = v->write = NULL;
 }

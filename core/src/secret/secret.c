@@ -8,8 +8,10 @@
  * (views.h: a pooled locked page, read-only for readers, written only by
  * the library), and the last one wipes the view and gives it back. A
  * secret too large for a view, or a process under SM_FORK_KEEP, opens
- * into an owned guarded buffer instead. While a view is open the secret's
- * own registry entry carries it as its region, so the fault path wipes it.
+ * into an owned guarded buffer instead. While a view holds plaintext the
+ * secret's own registry entry carries it as its region, so the fault path
+ * wipes it: the view is registered before the decryption writes into it,
+ * and wiped before it leaves the registry.
  *
  * Each secret has a mutex `mu` guarding state, readers, `exposed` and the
  * open bytes, and a condvar `changed` signalled when readers drop to zero
@@ -43,6 +45,7 @@
 #include "enclave.h"
 #include "registers.h"
 #include "registry.h"
+#include "secret.h"
 #include "stats.h"
 #include "views.h"
 
@@ -64,7 +67,18 @@ struct sm_secret {
     size_t slot;
 };
 
-static _Thread_local int last_callback_result; /* thread-local: no lock */
+static _Thread_local int last_callback_result;  /* thread-local: no lock */
+static _Atomic(sm_view_observer) view_observer; /* test hook, atomic */
+
+void sm__secret_set_view_observer(sm_view_observer fn) {
+    atomic_store(&view_observer, fn);
+}
+
+static void observe_view(sm_view_event event, const sm_view *v) {
+    sm_view_observer observe = atomic_load_explicit(&view_observer, memory_order_acquire);
+    if (observe != NULL)
+        observe(event, v->read, sm__view_capacity());
+}
 
 static sm_counter kind_counter(sm_kind kind) {
     return kind == SM_KIND_PROTECTED ? SM_CTR_SECRETS_PROTECTED : SM_CTR_SECRETS_ENCLAVE;
@@ -190,6 +204,15 @@ sm_status sm_secret_new_random(sm_kind kind, size_t len, sm_secret **out) {
     return st;
 }
 
+/* With mu held: wipes the view, takes it out of the registry, gives it back. */
+static void view_close(sm_secret *s) {
+    sm__view_wipe(&s->view, s->len); /* while registered: the fault path never misses it */
+    sm__registry_set_region(s->slot, NULL, 0);
+    observe_view(SM_VIEW_UNREGISTERED, &s->view);
+    sm__view_give(&s->view, 0);
+    memset(&s->view, 0, sizeof s->view);
+}
+
 /*
  * With mu held: opens an ENCLAVE secret in a view. Returns 0 when no view
  * can be used (too large, fork keep policy, none free); else 1, with *st
@@ -199,14 +222,15 @@ static int open_in_view(sm_secret *s, sm_status *st) {
     size_t cap = sm__view_capacity();
     if (s->len > cap || sm__view_take(&s->view) != SM_OK)
         return 0;
+    /* Registered first: a fault while the plaintext is written finds it. */
+    sm__registry_set_region(s->slot, s->view.write, cap);
     *st = sm__enclave_decrypt(s->enc, s->view.write + cap - s->len);
+    observe_view(SM_VIEW_DECRYPTED, &s->view);
     if (*st != SM_OK) {
-        sm__view_give(&s->view, s->len);
-        memset(&s->view, 0, sizeof s->view);
+        view_close(s);
         return 1;
     }
     s->plain = s->view.read + cap - s->len;
-    sm__registry_set_region(s->slot, s->view.read, cap);
     return 1;
 }
 
@@ -214,7 +238,10 @@ static int open_in_view(sm_secret *s, sm_status *st) {
 static sm_status first_reader(sm_secret *s) {
     sm_status st;
     if (s->kind == SM_KIND_PROTECTED) {
-        st = sm_buffer_freeze(s->buf);
+        /* Locked per the policy in force now (see sm__buffer_lock). */
+        st = sm__buffer_lock(s->buf);
+        if (st == SM_OK)
+            st = sm_buffer_freeze(s->buf);
     } else {
         if (open_in_view(s, &st))
             return st;
@@ -232,9 +259,7 @@ static void hide(sm_secret *s) {
         return;
     }
     if (s->view.read != NULL) {
-        sm__registry_set_region(s->slot, NULL, 0);
-        sm__view_give(&s->view, s->len);
-        memset(&s->view, 0, sizeof s->view);
+        view_close(s);
     } else {
         sm_buffer_free(s->buf);
         s->buf = NULL;

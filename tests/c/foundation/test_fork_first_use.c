@@ -19,6 +19,7 @@
 #include "pool.h"
 #include "registry.h"
 #include "signal_internal.h"
+#include "views.h"
 
 enum { FORKS = 300 };
 
@@ -145,7 +146,46 @@ static void test_fork_while_first_use_is_registry_count(void) {
     run_scenario(&s);
 }
 
+/* --- initialisation: a thread inside sm_init (and sodium_init) ---------- */
+static void init_again(void) {
+    sm_config cfg;
+    sm_config_default(&cfg);
+    (void)sm_init(&cfg);
+}
+
+static int init_in_child(void) {
+    return sm_init(NULL) == SM_OK && new_buffer() == 0 ? 0 : 1;
+}
+
+static void test_fork_while_another_thread_initialises(void) {
+    static const scenario s = {init_again, init_in_child};
+    run_scenario(&s);
+}
+
+/* --- enclave views: the view cache drained before the first view --------- */
+static void drain_views(void) {
+    (void)sm__views_cache_drain();
+}
+
+static int open_enclave_secret(void) {
+    sm_secret *s = NULL;
+    size_t n = 0;
+    uint8_t b[8];
+    if (sm_secret_new_random(SM_KIND_ENCLAVE, sizeof b, &s) != SM_OK)
+        return 1;
+    int rc = sm_secret_read(s, 0, b, sizeof b, &n) == SM_OK ? 0 : 2;
+    sm_secret_free(s);
+    return rc;
+}
+
+static void test_fork_while_first_use_is_views_drain(void) {
+    static const scenario s = {drain_views, open_enclave_secret};
+    run_scenario(&s);
+}
+
 int main(void) {
+    RUN(test_fork_while_another_thread_initialises);
+    RUN(test_fork_while_first_use_is_views_drain);
     RUN(test_fork_while_first_use_is_purge);
     RUN(test_fork_while_first_use_is_signal_release);
     RUN(test_fork_while_first_use_is_pool_drain);
