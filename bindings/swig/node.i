@@ -152,9 +152,16 @@ SM_NODE_HANDLE(sm_stream)
   if ($1.status != SM_OK) {
     $result = Napi::Number::New(env, static_cast<double>($1.status));
   } else {
-    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, $1.data, $1.len);
-    $result = Napi::Uint8Array::New(env, $1.len, ab, 0);
+    napi_value view = sm_node_make_view(env, $1.data, $1.len);
+    if (view == nullptr) {
+      SWIG_exception_fail(SWIG_MemoryError, "in method '$symname', the view could not be made");
+    }
+    $result = Napi::Value(env, view);
   }
+}
+/* The Napi::Env of the call, for the glue. */
+%typemap(in, numinputs=0) napi_env env {
+  $1 = env;
 }
 %typemap(in) sm_node_value {
   $1.env = env;
@@ -169,3 +176,4 @@ sm_node_view sm_node_secret_acquire(sm_secret *s);
 sm_status sm_node_secret_release(sm_secret *s, sm_node_value view_buffer);
 sm_node_view sm_node_buffer_view(sm_buffer *b);
 void sm_node_detach(sm_node_value view_buffer);
+int sm_node_fast_views(napi_env env);

@@ -1361,27 +1361,28 @@ Napi::Value SWIG_NAPI_AppendOutput(Napi::Env env, Napi::Value result, Napi::Valu
 /* -------- TYPES TABLE (BEGIN) -------- */
 
 #define SWIGTYPE_p_char swig_types[0]
-#define SWIGTYPE_p_p_sm_buffer swig_types[1]
-#define SWIGTYPE_p_p_sm_enclave swig_types[2]
-#define SWIGTYPE_p_p_sm_secret swig_types[3]
-#define SWIGTYPE_p_p_sm_stream swig_types[4]
-#define SWIGTYPE_p_size_t swig_types[5]
-#define SWIGTYPE_p_sm_backend swig_types[6]
-#define SWIGTYPE_p_sm_buffer swig_types[7]
-#define SWIGTYPE_p_sm_config swig_types[8]
-#define SWIGTYPE_p_sm_enclave swig_types[9]
-#define SWIGTYPE_p_sm_fork_policy swig_types[10]
-#define SWIGTYPE_p_sm_kind swig_types[11]
-#define SWIGTYPE_p_sm_lock_policy swig_types[12]
-#define SWIGTYPE_p_sm_node_value swig_types[13]
-#define SWIGTYPE_p_sm_prot swig_types[14]
-#define SWIGTYPE_p_sm_secret swig_types[15]
-#define SWIGTYPE_p_sm_stats swig_types[16]
-#define SWIGTYPE_p_sm_status swig_types[17]
-#define SWIGTYPE_p_sm_stream swig_types[18]
-#define SWIGTYPE_p_uint8_t swig_types[19]
-static swig_type_info *swig_types[21];
-static swig_module_info swig_module = {swig_types, 20, 0, 0, 0, 0};
+#define SWIGTYPE_p_napi_env swig_types[1]
+#define SWIGTYPE_p_p_sm_buffer swig_types[2]
+#define SWIGTYPE_p_p_sm_enclave swig_types[3]
+#define SWIGTYPE_p_p_sm_secret swig_types[4]
+#define SWIGTYPE_p_p_sm_stream swig_types[5]
+#define SWIGTYPE_p_size_t swig_types[6]
+#define SWIGTYPE_p_sm_backend swig_types[7]
+#define SWIGTYPE_p_sm_buffer swig_types[8]
+#define SWIGTYPE_p_sm_config swig_types[9]
+#define SWIGTYPE_p_sm_enclave swig_types[10]
+#define SWIGTYPE_p_sm_fork_policy swig_types[11]
+#define SWIGTYPE_p_sm_kind swig_types[12]
+#define SWIGTYPE_p_sm_lock_policy swig_types[13]
+#define SWIGTYPE_p_sm_node_value swig_types[14]
+#define SWIGTYPE_p_sm_prot swig_types[15]
+#define SWIGTYPE_p_sm_secret swig_types[16]
+#define SWIGTYPE_p_sm_stats swig_types[17]
+#define SWIGTYPE_p_sm_status swig_types[18]
+#define SWIGTYPE_p_sm_stream swig_types[19]
+#define SWIGTYPE_p_uint8_t swig_types[20]
+static swig_type_info *swig_types[22];
+static swig_module_info swig_module = {swig_types, 21, 0, 0, 0, 0};
 #define SWIG_TypeQuery(name) SWIG_TypeQueryModule(&swig_module, &swig_module, name)
 #define SWIG_MangledTypeQuery(name) SWIG_MangledTypeQueryModule(&swig_module, &swig_module, name)
 
@@ -3914,8 +3915,11 @@ Napi::Value _wrap_sm_node_secret_acquire(const Napi::CallbackInfo &info) {
     if ((&result)->status != SM_OK) {
       jsresult = Napi::Number::New(env, static_cast<double>((&result)->status));
     } else {
-      Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, (&result)->data, (&result)->len);
-      jsresult = Napi::Uint8Array::New(env, (&result)->len, ab, 0);
+      napi_value view = sm_node_make_view(env, (&result)->data, (&result)->len);
+      if (view == nullptr) {
+        SWIG_exception_fail(SWIG_MemoryError, "in method 'sm_node_secret_acquire', the view could not be made");
+      }
+      jsresult = Napi::Value(env, view);
     }
   }
   
@@ -3996,8 +4000,11 @@ Napi::Value _wrap_sm_node_buffer_view(const Napi::CallbackInfo &info) {
     if ((&result)->status != SM_OK) {
       jsresult = Napi::Number::New(env, static_cast<double>((&result)->status));
     } else {
-      Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, (&result)->data, (&result)->len);
-      jsresult = Napi::Uint8Array::New(env, (&result)->len, ab, 0);
+      napi_value view = sm_node_make_view(env, (&result)->data, (&result)->len);
+      if (view == nullptr) {
+        SWIG_exception_fail(SWIG_MemoryError, "in method 'sm_node_buffer_view', the view could not be made");
+      }
+      jsresult = Napi::Value(env, view);
     }
   }
   
@@ -4037,9 +4044,35 @@ fail:
 }
 
 
+// js_global_function
+Napi::Value _wrap_sm_node_fast_views(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Value jsresult;
+  napi_env arg1 ;
+  int result;
+  
+  if(static_cast<int>(info.Length()) < 0 || static_cast<int>(info.Length()) > 0) {
+    SWIG_Error(SWIG_ERROR, "Illegal number of arguments for _wrap_sm_node_fast_views.");
+  }
+  
+  {
+    arg1 = env;
+  }
+  result = (int)sm_node_fast_views(SWIG_STD_MOVE(*(&arg1)));
+  jsresult = SWIG_From_int  SWIG_NAPI_FROM_CALL_ARGS(static_cast< int >(result));
+  
+  return jsresult;
+  
+  goto fail;
+fail:
+  return Napi::Value();
+}
+
+
 /* -------- TYPE CONVERSION AND EQUIVALENCE RULES (BEGIN) -------- */
 
 static swig_type_info _swigt__p_char = {"_p_char", "char *", 0, 0, (void*)0, 0};
+static swig_type_info _swigt__p_napi_env = {"_p_napi_env", "napi_env *", 0, 0, (void*)0, 0};
 static swig_type_info _swigt__p_p_sm_buffer = {"_p_p_sm_buffer", "sm_buffer **", 0, 0, (void*)0, 0};
 static swig_type_info _swigt__p_p_sm_enclave = {"_p_p_sm_enclave", "sm_enclave **", 0, 0, (void*)0, 0};
 static swig_type_info _swigt__p_p_sm_secret = {"_p_p_sm_secret", "sm_secret **", 0, 0, (void*)0, 0};
@@ -4062,6 +4095,7 @@ static swig_type_info _swigt__p_uint8_t = {"_p_uint8_t", "uint8_t *", 0, 0, (voi
 
 static swig_type_info *swig_type_initial[] = {
   &_swigt__p_char,
+  &_swigt__p_napi_env,
   &_swigt__p_p_sm_buffer,
   &_swigt__p_p_sm_enclave,
   &_swigt__p_p_sm_secret,
@@ -4084,6 +4118,7 @@ static swig_type_info *swig_type_initial[] = {
 };
 
 static swig_cast_info _swigc__p_char[] = {  {&_swigt__p_char, 0, 0, 0},{0, 0, 0, 0}};
+static swig_cast_info _swigc__p_napi_env[] = {  {&_swigt__p_napi_env, 0, 0, 0},{0, 0, 0, 0}};
 static swig_cast_info _swigc__p_p_sm_buffer[] = {  {&_swigt__p_p_sm_buffer, 0, 0, 0},{0, 0, 0, 0}};
 static swig_cast_info _swigc__p_p_sm_enclave[] = {  {&_swigt__p_p_sm_enclave, 0, 0, 0},{0, 0, 0, 0}};
 static swig_cast_info _swigc__p_p_sm_secret[] = {  {&_swigt__p_p_sm_secret, 0, 0, 0},{0, 0, 0, 0}};
@@ -4106,6 +4141,7 @@ static swig_cast_info _swigc__p_uint8_t[] = {  {&_swigt__p_uint8_t, 0, 0, 0},{0,
 
 static swig_cast_info *swig_cast_initial[] = {
   _swigc__p_char,
+  _swigc__p_napi_env,
   _swigc__p_p_sm_buffer,
   _swigc__p_p_sm_enclave,
   _swigc__p_p_sm_secret,
@@ -5167,6 +5203,13 @@ do {
 // jsnapi_register_global_function
 do {
   Napi::PropertyDescriptor pd = Napi::PropertyDescriptor::Function("sm_node_detach", _wrap_sm_node_detach);
+  NAPI_CHECK_MAYBE(exports.DefineProperties({
+    pd
+  }));
+} while (0);
+// jsnapi_register_global_function
+do {
+  Napi::PropertyDescriptor pd = Napi::PropertyDescriptor::Function("sm_node_fast_views", _wrap_sm_node_fast_views);
   NAPI_CHECK_MAYBE(exports.DefineProperties({
     pd
   }));

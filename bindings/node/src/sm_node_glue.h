@@ -16,7 +16,20 @@
 #ifndef SM_NODE_GLUE_H
 #define SM_NODE_GLUE_H
 
+#include <dlfcn.h>
 #include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <memory>
+#include <v8.h>
+
+/* NODE_MAJOR_VERSION, without node_version.h's NAPI_VERSION (the build
+ * chooses that one). */
+#pragma push_macro("NAPI_VERSION")
+#undef NAPI_VERSION
+#include <node_version.h>
+#pragma pop_macro("NAPI_VERSION")
 
 #include "securememory.h"
 
@@ -32,6 +45,118 @@ typedef struct sm_node_value {
     napi_env env;
     napi_value value;
 } sm_node_value;
+
+/*
+ * Making a view: the external ArrayBuffer
+ * ---------------------------------------
+ * Node-API's napi_create_external_arraybuffer builds a whole Node Buffer
+ * (a finalizer object, a weak reference, a cleanup hook) to hand back its
+ * ArrayBuffer: about 1.5 us per view, more than the page protection
+ * changes of an access. V8 itself makes an external ArrayBuffer from a
+ * BackingStore in about 0.1 us. The V8 API has no stable ABI across Node
+ * majors, so the fast path is taken only on the Node major this addon was
+ * compiled against (same NODE_MODULE_VERSION, same V8 ABI), with every
+ * V8 function looked up by dlsym at run time (nothing V8 is linked, so the
+ * addon still loads everywhere), never under a V8 sandbox, and not when
+ * SECUREMEMORY_NODE_API_VIEWS=1 is set. Elsewhere views come from
+ * Node-API. Both give the same object: a Uint8Array over an external,
+ * detachable ArrayBuffer on the guarded memory, with no deleter (the
+ * memory belongs to the core).
+ */
+namespace sm_node_v8 {
+/* Same size and return convention (non-trivial: returned through memory)
+ * as std::unique_ptr<v8::BackingStore>, without naming its destructor. */
+struct backing_store_ptr {
+    v8::BackingStore *p = nullptr;
+    backing_store_ptr() {}
+    ~backing_store_ptr() {}
+    backing_store_ptr(const backing_store_ptr &) = delete;
+};
+typedef backing_store_ptr (*new_backing_store_fn)(void *, size_t, v8::BackingStore::DeleterCallback, void *);
+typedef v8::Local<v8::ArrayBuffer> (*new_array_buffer_fn)(v8::Isolate *, std::shared_ptr<v8::BackingStore>);
+typedef v8::Isolate *(*current_isolate_fn)();
+typedef void (*backing_store_dtor_fn)(v8::BackingStore *);
+
+struct api {
+    bool usable = false;
+    new_backing_store_fn new_backing_store = nullptr;
+    new_array_buffer_fn new_array_buffer = nullptr;
+    current_isolate_fn current_isolate = nullptr;
+    backing_store_dtor_fn backing_store_dtor = nullptr;
+};
+
+static inline void no_deleter(void *, size_t, void *) {}
+
+static inline api probe(napi_env env) {
+    api a;
+#if defined(V8_ENABLE_SANDBOX)
+    (void)env;
+    return a;
+#else
+    const char *off = getenv("SECUREMEMORY_NODE_API_VIEWS");
+    if (off != nullptr && strcmp(off, "1") == 0)
+        return a;
+    const napi_node_version *version = nullptr;
+    if (napi_get_node_version(env, &version) != napi_ok || version == nullptr ||
+        version->major != NODE_MAJOR_VERSION)
+        return a;
+    a.new_backing_store = reinterpret_cast<new_backing_store_fn>(
+        dlsym(RTLD_DEFAULT, "_ZN2v811ArrayBuffer15NewBackingStoreEPvmPFvS1_mS1_ES1_"));
+    a.new_array_buffer = reinterpret_cast<new_array_buffer_fn>(
+        dlsym(RTLD_DEFAULT, "_ZN2v811ArrayBuffer3NewEPNS_7IsolateESt10shared_ptrINS_12BackingStoreEE"));
+    a.current_isolate =
+        reinterpret_cast<current_isolate_fn>(dlsym(RTLD_DEFAULT, "_ZN2v87Isolate10GetCurrentEv"));
+    a.backing_store_dtor =
+        reinterpret_cast<backing_store_dtor_fn>(dlsym(RTLD_DEFAULT, "_ZN2v812BackingStoreD1Ev"));
+    a.usable = a.new_backing_store && a.new_array_buffer && a.current_isolate && a.backing_store_dtor;
+    return a;
+#endif
+}
+
+static inline const api &get(napi_env env) {
+    static const api a = probe(env); /* once per process, thread-safe */
+    return a;
+}
+
+/* An external ArrayBuffer over data through V8, or nullptr. */
+static inline napi_value array_buffer(napi_env env, void *data, size_t len) {
+    const api &a = get(env);
+    if (!a.usable)
+        return nullptr;
+    backing_store_ptr raw = a.new_backing_store(data, len, no_deleter, nullptr);
+    if (raw.p == nullptr)
+        return nullptr;
+    backing_store_dtor_fn dtor = a.backing_store_dtor;
+    std::shared_ptr<v8::BackingStore> store(raw.p, [dtor](v8::BackingStore *p) {
+        dtor(p);
+        ::operator delete(p);
+    });
+    v8::Local<v8::ArrayBuffer> ab = a.new_array_buffer(a.current_isolate(), std::move(store));
+    if (ab.IsEmpty())
+        return nullptr;
+    /* Node-API's own representation of a value: the Local's slot. */
+    return reinterpret_cast<napi_value>(*ab);
+}
+} // namespace sm_node_v8
+
+/* 1 when views are made through V8 directly (see above), else 0. */
+static inline int sm_node_fast_views(napi_env env) {
+    return sm_node_v8::get(env).usable ? 1 : 0;
+}
+
+/*
+ * A Uint8Array over len bytes at data (an external ArrayBuffer with no
+ * deleter), or an empty value with a JS exception pending.
+ */
+static inline napi_value sm_node_make_view(napi_env env, void *data, size_t len) {
+    napi_value ab = sm_node_v8::array_buffer(env, data, len);
+    if (ab == nullptr && napi_create_external_arraybuffer(env, data, len, nullptr, nullptr, &ab) != napi_ok)
+        return nullptr;
+    napi_value view = nullptr;
+    if (napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &view) != napi_ok)
+        return nullptr;
+    return view;
+}
 
 /*
  * Detaches value when it is a detachable ArrayBuffer (no-op otherwise, and

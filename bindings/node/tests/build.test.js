@@ -67,3 +67,23 @@ test('index.d.ts declares every export of index.js', () => {
     assert.match(dts, new RegExp(`export (const|function|class) ${name}\\b`), name);
   }
 });
+
+test('views are made through V8 directly on the Node major the addon was built for', () => {
+  const native = require('../lib/native');
+  const builtFor = Number(fs.readFileSync('/usr/include/node/node_version.h', 'utf8').match(/#define NODE_MAJOR_VERSION (\d+)/)[1]);
+  const running = Number(process.versions.node.split('.')[0]);
+  assert.strictEqual(native.sm_node_fast_views(), running === builtFor && !process.env.SECUREMEMORY_NODE_API_VIEWS ? 1 : 0);
+  // Nothing of V8 is linked: the addon loads under any Node major.
+  const undef = execFileSync('nm', ['-D', '--undefined-only', path.join(pkg, 'build', 'Release', 'securememory.node')], { encoding: 'utf8' });
+  assert.deepStrictEqual(undef.split('\n').filter((l) => l.includes('_ZN2v8')), []);
+});
+
+test('the Node-API view path passes the secret and object tests too', () => {
+  const env = { ...process.env, SECUREMEMORY_NODE_API_VIEWS: '1' };
+  delete env.NODE_TEST_CONTEXT;
+  const r = require('node:child_process').spawnSync(process.execPath,
+    ['--test', path.join(__dirname, 'secret.test.js'), path.join(__dirname, 'objects.test.js')],
+    { env, encoding: 'utf8' });
+  assert.strictEqual(r.status, 0, r.stdout.split('\n').filter((l) => /not ok|error/.test(l)).join('\n'));
+  assert.match(r.stdout, /# fail 0/);
+});
