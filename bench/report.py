@@ -202,6 +202,12 @@ def targets(pairs: list[Pair], scale: list[dict], values: list[dict]) -> list[Ta
                           "200,000 live PROTECTED 32-B secrets (memory lock unlimited)"))
     t.append(scale_target(scale, "securememory ENCLAVE", 1000000, "8 MiB",
                           "1,000,000 live ENCLAVE 32-B secrets under an 8 MiB RLIMIT_MEMLOCK, no CAP_IPC_LOCK"))
+    p = find(pairs, "register_clear", "sm_equal")
+    if p:
+        clear = p.ns - p.anchor_ns
+        t.append(Target("the register clear after each plaintext-moving call costs nanoseconds (≤ 50 ns)",
+                        f"{fmt_ns(clear)} (sm_equal of 1 B {fmt_ns(p.ns)} minus sodium_memcmp {fmt_ns(p.anchor_ns)})",
+                        clear <= 50))
     t.extend(python_targets(pairs, values))
     t.append(Target("Go binding with_bytes overhead ≤ 0.3 µs", "not measured in this run", None))
     t.append(Target("Node binding with_bytes overhead ≤ 1 µs", "not measured in this run", None))

@@ -24,6 +24,29 @@
  * - Every function may be called from any thread unless its comment says
  *   otherwise. The library initialises itself lazily with default settings
  *   on first use; call sm_init() first to choose other settings.
+ *
+ * What the library clears, and what stays yours
+ * ---------------------------------------------
+ * Plaintext that passes through the CPU stays in its registers until
+ * something overwrites them, and whatever saves the register file (a signal
+ * frame, a lazy PLT binding, a new thread at clone()) writes it to memory.
+ * So every function that moves plaintext (copies it in, fills random
+ * bytes, copies it out, decrypts, seals, streams, compares with
+ * sm_equal, and ends an access: sm_secret_release, sm_secret_with_bytes)
+ * zeroes the vector registers the CPU has (xmm/ymm/zmm 0-31 and the
+ * AVX-512 mask registers, detected at run time; v0-v31 on aarch64) and the
+ * scratch general-purpose registers before it returns, and every thread
+ * the library starts does so before anything else. The library is linked
+ * with immediate binding (no lazy PLT binding of its own calls). A fault
+ * or abort() that a caught signal turns into the end of the process also
+ * zeroes the register file saved in that signal's frame.
+ * What stays yours: the registers and the stack of your own code while it
+ * works on the bytes (a sm_secret_with_bytes callback, the time between
+ * acquire and release; the release clears the vector registers you left),
+ * the memory you pass to sm_secret_read() and sm_stream_read(), and any
+ * copy you make. A signal that interrupts your thread while a library call
+ * is moving plaintext saves that plaintext in the signal's frame on your
+ * stack; the library cannot clear a frame the thread returns to.
  */
 #ifndef SECUREMEMORY_H
 #define SECUREMEMORY_H
