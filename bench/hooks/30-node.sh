@@ -30,7 +30,7 @@ node_gyp="$(npm prefix -g)/lib/node_modules/npm/node_modules/node-gyp/bin/node-g
 (cd "$pkg" && nice node "$node_gyp" rebuild --nodedir=/usr -j 2) >"$res/node-build.log" 2>&1 ||
   note "the addon did not build (see node-build.log)"
 
-node bench/node/bench.js "$res/node.jsonl" || note "bench/node/bench.js failed"
+node --expose-gc bench/node/bench.js "$res/node.jsonl" || note "bench/node/bench.js failed"
 scale=200000
 [ "${SM_BENCH_QUICK:-0}" = 1 ] && scale=20000
 node --max-old-space-size=4096 bench/node/bench.js --scale "$scale" "$res/node-scale.json" ||
@@ -59,7 +59,9 @@ def fmt(ns):
 md = ["The Node binding (`bench/node/bench.js`) beside sodium-native 5 in the same process, doing "
       "the same jobs; each row alternates rounds of both. Creating a secret includes its JS object "
       "and the FinalizationRegistry entry that frees the handle later; withBytes includes the "
-      "zero-copy view (an external ArrayBuffer, marked untransferable, detached afterwards).", "",
+      "zero-copy view (an external ArrayBuffer, marked untransferable, detached afterwards). "
+      "sodium-native's sodium_free only detaches its buffer (libsodium frees it when the ArrayBuffer "
+      "is collected): a collection runs between rounds, untimed, for both sides.", "",
       "| operation | securememory (Node) | sodium-native (same job) | anchor time | ratio |",
       "|---|---:|---|---:|---:|"]
 for r in rows:

@@ -4,7 +4,7 @@
 // Each row runs ours and the anchor in alternating rounds (both see the
 // same machine noise) and reports the median ns per operation.
 //
-//   node bench/node/bench.js OUT.jsonl          (SM_BENCH_QUICK=1: short rounds)
+//   node --expose-gc bench/node/bench.js OUT.jsonl   (SM_BENCH_QUICK=1: short rounds)
 //   node bench/node/bench.js --scale N OUT.json (N live PROTECTED secrets)
 const fs = require('node:fs');
 const path = require('node:path');
@@ -16,14 +16,27 @@ const ROUNDS = quick ? 5 : 15;
 const ROUND_NS = (quick ? 10 : 40) * 1e6;
 
 /** Iterations of fn that take about one round. */
-function calibrate(fn) {
+async function calibrate(fn) {
   let n = 1;
   for (;;) {
+    await settle();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) fn();
     const took = Number(process.hrtime.bigint() - t0);
     if (took >= ROUND_NS / 8) return Math.max(1, Math.round((n * ROUND_NS) / Math.max(took, 1)));
     n *= 2;
+  }
+}
+
+// sodium-native's sodium_free only detaches: libsodium's sodium_free runs
+// when the ArrayBuffer is collected and its finalizer has run (after the
+// current tick). A collection and a turn of the event loop between rounds
+// (untimed, for both sides) keep its mappings under vm.max_map_count;
+// inside a round each side pays for its own garbage as in a program.
+async function settle() {
+  for (let i = 0; i < 3; i++) {
+    if (typeof globalThis.gc === 'function') globalThis.gc();
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
@@ -36,21 +49,25 @@ function round(fn, n) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median ns/op of ours and of the anchor, in alternating rounds. */
-function pair(ours, anchor) {
-  const n1 = calibrate(ours);
-  const n2 = anchor ? calibrate(anchor) : 0;
+async function pair(ours, anchor) {
+  const n1 = await calibrate(ours);
+  const n2 = anchor ? await calibrate(anchor) : 0;
   const a = [];
   const b = [];
   for (let r = 0; r < ROUNDS; r++) {
+    await settle();
     a.push(round(ours, n1));
-    if (anchor) b.push(round(anchor, n2));
+    if (anchor) {
+      await settle();
+      b.push(round(anchor, n2));
+    }
   }
   return [median(a), anchor ? median(b) : null];
 }
 
 const rows = [];
-function row(group, name, ours, anchorName, anchor) {
-  const [ns, anchorNs] = pair(ours, anchor);
+async function row(group, name, ours, anchorName, anchor) {
+  const [ns, anchorNs] = await pair(ours, anchor);
   rows.push({ kind: 'node', group, name, ns, anchor: anchorName, anchor_ns: anchorNs });
   const ratio = anchorNs ? `x${(ns / anchorNs).toFixed(2)}` : '';
   process.stderr.write(`node  ${name.padEnd(44)} ${ns.toFixed(0).padStart(10)} ns  ${(anchorName ?? '').padEnd(44)} ${anchorNs ? anchorNs.toFixed(0).padStart(10) + ' ns' : ''}  ${ratio}\n`);
@@ -64,12 +81,12 @@ function sodiumCycle(size) {
   };
 }
 
-function main(out) {
+async function main(out) {
   for (const size of [32, 1024]) {
     const label = size === 32 ? '32 B' : '1 KiB';
-    row('create_close', `Secret.random+close PROTECTED ${label}`, () => sm.Secret.random(size).close(),
+    await row('create_close', `Secret.random+close PROTECTED ${label}`, () => sm.Secret.random(size).close(),
       `sodium_malloc+noaccess+free ${label}`, sodiumCycle(size));
-    row('create_close', `Secret.random+close ENCLAVE ${label}`, () => sm.Secret.random(size, { kind: 'enclave' }).close(),
+    await row('create_close', `Secret.random+close ENCLAVE ${label}`, () => sm.Secret.random(size, { kind: 'enclave' }).close(),
       `sodium_malloc+noaccess+free ${label}`, sodiumCycle(size));
   }
   const mem = sodium.sodium_malloc(32);
@@ -77,31 +94,31 @@ function main(out) {
   const readOne = (b) => b[31];
   for (const kind of ['protected', 'enclave']) {
     const s = sm.Secret.random(32, { kind });
-    row('access', `withBytes ${kind.toUpperCase()} 32 B`, () => s.withBytes(readOne),
+    await row('access', `withBytes ${kind.toUpperCase()} 32 B`, () => s.withBytes(readOne),
       'mprotect_readonly+read+mprotect_noaccess 32 B', () => {
         sodium.sodium_mprotect_readonly(mem);
         readOne(mem);
         sodium.sodium_mprotect_noaccess(mem);
       });
     const t = Buffer.alloc(32);
-    row('access', `read() ${kind.toUpperCase()} 32 B (a copy)`, () => s.read(0, t), null, null);
+    await row('access', `read() ${kind.toUpperCase()} 32 B (a copy)`, () => s.read(0, t), null, null);
     s.close();
   }
   sodium.sodium_free(mem);
   for (const size of [1024, 65536]) {
     const label = size === 1024 ? '1 KiB' : '64 KiB';
     const src = Buffer.alloc(size);
-    row('enclave', `Enclave seal ${label} (fromBytes+close)`, () => sm.Enclave.fromBytes(src).close(), null, null);
+    await row('enclave', `Enclave seal ${label} (fromBytes+close)`, () => sm.Enclave.fromBytes(src).close(), null, null);
     const e = sm.Enclave.random(size);
-    row('enclave', `Enclave open ${label} (open+destroy)`, () => e.open().destroy(), null, null);
+    await row('enclave', `Enclave open ${label} (open+destroy)`, () => e.open().destroy(), null, null);
     const into = sm.GuardedBuffer.alloc(size);
-    row('enclave', `Enclave openInto ${label} (writable buffer)`, () => e.openInto(into), null, null);
+    await row('enclave', `Enclave openInto ${label} (writable buffer)`, () => e.openInto(into), null, null);
     into.destroy();
     e.close();
   }
   const chunk = Buffer.alloc(1 << 20, 7);
   const sink = Buffer.alloc(1 << 16);
-  row('stream', 'Stream write+read 1 MiB (16 KiB chunks)', () => {
+  await row('stream', 'Stream write+read 1 MiB (16 KiB chunks)', () => {
     const st = new sm.Stream({ chunkSize: 16384 });
     st.write(chunk);
     while (st.read(sink) > 0);
