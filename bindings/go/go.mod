@@ -1,0 +1,3 @@
+module github.com/securememory/securememory-go
+
+go 1.24
