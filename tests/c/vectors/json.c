@@ -37,8 +37,13 @@ static int peek(const parser *ps) {
     return ps->pos < ps->len ? (unsigned char)ps->text[ps->pos] : -1;
 }
 
+/* RFC 8259 white space. (Not strchr(" \t\r\n", c): it finds a NUL byte too.) */
+static int is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 static void skip_space(parser *ps) {
-    while (ps->pos < ps->len && strchr(" \t\r\n", ps->text[ps->pos]) != NULL)
+    while (ps->pos < ps->len && is_space(ps->text[ps->pos]))
         ps->pos++;
 }
 
@@ -153,6 +158,34 @@ static int parse_escape(parser *ps, strbuf *sb) {
     return put_utf8(sb, cp);
 }
 
+/*
+ * The length of the UTF-8 sequence of two to four bytes starting at pos, or
+ * 0 when it is not well formed (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF). RFC 8259 text is UTF-8, and the
+ * parsed strings are documented as UTF-8.
+ */
+static size_t utf8_sequence(const parser *ps) {
+    const unsigned char *s = (const unsigned char *)ps->text + ps->pos;
+    size_t n;
+    unsigned cp, min;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        n = 2, cp = s[0] & 0x1Fu, min = 0x80;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        n = 3, cp = s[0] & 0x0Fu, min = 0x800;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        n = 4, cp = s[0] & 0x07u, min = 0x10000;
+    else
+        return 0;
+    if (ps->len - ps->pos < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    return cp >= min && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF) ? n : 0;
+}
+
 static int parse_string_raw(parser *ps, char **out) {
     strbuf sb = {NULL, 0, 0};
     if (expect_char(ps, '"') != 0 || sb_put(&sb, "", 0) != 0)
@@ -167,6 +200,10 @@ static int parse_string_raw(parser *ps, char **out) {
         else if (c == '\\') {
             ps->pos++;
             rc = parse_escape(ps, &sb);
+        } else if (c >= 0x80) {
+            size_t n = utf8_sequence(ps);
+            rc = n == 0 ? fail(ps, "invalid UTF-8 in string") : sb_put(&sb, ps->text + ps->pos, n);
+            ps->pos += n;
         } else {
             rc = sb_put(&sb, ps->text + ps->pos, 1);
             ps->pos++;
