@@ -11,13 +11,15 @@
  *
  * Skipped: the library's own guarded memory (every mapping it makes for
  * plaintext is MADV_DONTDUMP, VmFlags "dd"; so are the scanner's buffers),
- * [vvar], [vsyscall], and mappings of 1 GiB or more (sanitizer shadow and
- * reservations). Unreadable pages are stepped over.
+ * [vvar], [vsyscall], mappings of 1 GiB or more (sanitizer shadow and
+ * reservations) and mappings with nothing resident or swapped (Rss and Swap
+ * 0 in smaps: no page there holds a byte). Unreadable pages are stepped
+ * over.
  *
- * scan_readable(pid, secret, len) asks another question: which plaintext
- * could a stray read reach? It reads only the readable mappings (perms
- * "r"), the library's own included (the scanner's state excluded by its
- * address).
+ * scan_library_readable(pid, secret, len) asks another question: what
+ * plaintext of the library's could a stray read reach? It reads only the
+ * library's own mappings ("dd") that are readable (perms "r"); the
+ * scanner's state is excluded by its address.
  *
  * Scanning yourself (pid = getpid()) brings the secret's windows into
  * registers and onto the stack: scan_process clears both before it
@@ -141,6 +143,7 @@ static inline size_t scan_count(const scan_state *s, const uint8_t *p, size_t n,
 typedef struct scan_map {
     uint64_t lo, hi;
     int dontdump, readable;
+    unsigned long long rss_kb, swap_kb; /* 0 and 0: nothing there can hold a byte */
     char name[96];
 } scan_map;
 
@@ -166,14 +169,18 @@ static inline int scan_next_map(FILE *f, scan_map *m) {
             have = 1;
         } else if (have && strncmp(line, "VmFlags:", 8) == 0) {
             m->dontdump = strstr(line, " dd") != NULL;
+        } else if (have) {
+            (void)sscanf(line, "Rss: %llu kB", &m->rss_kb);
+            (void)sscanf(line, "Swap: %llu kB", &m->swap_kb);
         }
     }
     return have;
 }
 
 static inline int scan_skip(const scan_map *m) {
-    return m->hi - m->lo >= SCAN_HUGE || strcmp(m->name, "[vvar]") == 0 ||
-           strcmp(m->name, "[vvar_vclock]") == 0 || strcmp(m->name, "[vsyscall]") == 0;
+    return m->hi - m->lo >= SCAN_HUGE || (m->rss_kb == 0 && m->swap_kb == 0) ||
+           strcmp(m->name, "[vvar]") == 0 || strcmp(m->name, "[vvar_vclock]") == 0 ||
+           strcmp(m->name, "[vsyscall]") == 0;
 }
 
 static inline void scan_mapping(int fd, scan_state *s, const scan_map *m, scan_result *r) {
@@ -200,9 +207,9 @@ static inline void scan_mapping(int fd, scan_state *s, const scan_map *m, scan_r
     }
 }
 
-enum { SCAN_OUTSIDE_LIBRARY, SCAN_READABLE };
+enum { SCAN_OUTSIDE_LIBRARY, SCAN_LIBRARY_READABLE };
 
-/* With SCAN_READABLE: a mapping of the scanner's own state is skipped. */
+/* With SCAN_LIBRARY_READABLE: a mapping of the scanner's own state is skipped. */
 static inline int scan_is_own(const scan_map *m, const scan_state *s) {
     uint64_t lo = (uint64_t)(uintptr_t)s, hi = lo + sizeof *s;
     return m->lo < hi && lo < m->hi;
@@ -211,8 +218,8 @@ static inline int scan_is_own(const scan_map *m, const scan_state *s) {
 static inline int scan_wanted(const scan_map *m, const scan_state *s, int what, scan_result *r) {
     if (scan_skip(m))
         return 0;
-    if (what == SCAN_READABLE)
-        return m->readable && !scan_is_own(m, s);
+    if (what == SCAN_LIBRARY_READABLE)
+        return m->dontdump && m->readable && !scan_is_own(m, s);
     r->skipped += m->dontdump;
     return !m->dontdump;
 }
@@ -259,9 +266,9 @@ static inline scan_result scan_process(pid_t pid, const uint8_t *secret, size_t 
     return scan_with(pid, secret, len, SCAN_OUTSIDE_LIBRARY);
 }
 
-/* Scans every readable mapping of process pid, the library's included. */
-static inline scan_result scan_readable(pid_t pid, const uint8_t *secret, size_t len) {
-    return scan_with(pid, secret, len, SCAN_READABLE);
+/* Scans the library's readable mappings in process pid. */
+static inline scan_result scan_library_readable(pid_t pid, const uint8_t *secret, size_t len) {
+    return scan_with(pid, secret, len, SCAN_LIBRARY_READABLE);
 }
 
 static inline void scan_print(const char *what, const scan_result *r) {

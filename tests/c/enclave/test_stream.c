@@ -371,9 +371,9 @@ static void test_failed_write_appends_nothing(void) {
 
 #define AT_REST 64u /* the secret's length */
 
-/* Readable places holding a window of the secret in needle, the library's memory included. */
+/* Places in the library's readable memory holding a window of the secret. */
 static size_t readable_hits(scan_state *needle) {
-    scan_result r = scan_state_process(getpid(), needle, SCAN_READABLE);
+    scan_result r = scan_state_process(getpid(), needle, SCAN_LIBRARY_READABLE);
     if (r.hits != 0)
         scan_print("readable", &r);
     return r.hits;
