@@ -8,7 +8,12 @@
 #      network), in the incremental build directory build-wheel/meson. Its
 #      extension links the system's libsodium.so.23 and is tagged
 #      linux_x86_64.
-#   2. auditwheel repair copies that libsodium into the wheel
+#   2. when the extension targets the limited API (_native.abi3.so: built
+#      for Python 3.11 or later), `wheel tags` gives the wheel the abi3 tag
+#      (cp311-abi3: every CPython from 3.11 on), which meson-python does not
+#      do by itself unless the package declares limited-api, which would
+#      break sdist builds on Python 3.9 and 3.10;
+#   3. auditwheel repair copies that libsodium into the wheel
 #      (securememory.libs/libsodium-<hash>.so.23.x.y, renamed so that it never
 #      clashes with another copy in the process), points the extension at it
 #      ($ORIGIN/../securememory.libs) and gives the wheel the manylinux tag
@@ -36,6 +41,13 @@ if ! "$py" -m build --wheel --no-isolation --skip-dependency-check --outdir "$wo
   exit 1
 fi
 plain=$(ls "$work"/dist/securememory-*.whl)
+if "$py" -c 'import sys, zipfile; sys.exit(not any(n.endswith(".abi3.so") for n in zipfile.ZipFile(sys.argv[1]).namelist()))' "$plain"; then
+  "$py" -m wheel tags --abi-tag abi3 --remove "$plain" >"$work/tags.log" 2>&1 || {
+    cat "$work/tags.log" >&2
+    exit 1
+  }
+  plain=$(ls "$work"/dist/securememory-*.whl)
+fi
 
 if ! auditwheel repair --wheel-dir "$out" "$plain" >"$work/repair.log" 2>&1; then
   tail -40 "$work/repair.log" >&2

@@ -32,14 +32,46 @@
  * is never finalized while an access is open. Everything here runs with the
  * GIL held, except the core calls, around which the GIL is released as cffi
  * does for lib.* calls; the GIL protects the lists.
+ *
+ * It compiles against the full C API (the default: meson.build passes
+ * -D_CFFI_NO_LIMITED_API) and against the limited API of Python 3.11 or
+ * later (Py_LIMITED_API=0x030B0000, which has the buffer protocol), where
+ * the one-argument calls go through the variadic call functions instead of
+ * vectorcall (see docs/python.md, "abi3", for what that costs).
  */
 #include <Python.h>
 
 #include "securememory.h"
 
-#ifdef Py_LIMITED_API
-#error "views_glue.c needs the full C API: compile with -D_CFFI_NO_LIMITED_API"
+#if defined(Py_LIMITED_API) && Py_LIMITED_API + 0 < 0x030B0000
+#error "views_glue.c needs the full C API or the limited API of Python 3.11 or later"
 #endif
+
+/* ---------------------------------------------------------------------- */
+/* Calls that the limited API spells differently                          */
+/* ---------------------------------------------------------------------- */
+
+#if !defined(Py_LIMITED_API) || Py_LIMITED_API + 0 >= 0x030C0000
+#define SMPY_VECTORCALL 1 /* PyObject_Vectorcall(Method) is available */
+#endif
+
+/* fn(arg) */
+static PyObject *smpy_call1(PyObject *fn, PyObject *arg) {
+#ifdef SMPY_VECTORCALL
+    PyObject *args[1] = {arg};
+    return PyObject_Vectorcall(fn, args, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+#else
+    return PyObject_CallFunctionObjArgs(fn, arg, NULL);
+#endif
+}
+
+/* memoryview.release, looked up once by smpy_views_init(). */
+static PyObject *smpy_mv_release;
+
+/* mv.release() */
+static PyObject *smpy_release_view(PyObject *mv) {
+    return smpy_call1(smpy_mv_release, mv);
+}
 
 /* ---------------------------------------------------------------------- */
 /* Core calls, with the GIL released around them (as cffi does for lib.*) */
@@ -62,8 +94,12 @@ static void smpy_release(sm_secret *s) {
 /* Saving the pending exception around calls made while one propagates    */
 /* ---------------------------------------------------------------------- */
 
+#if defined(Py_LIMITED_API) ? Py_LIMITED_API + 0 >= 0x030C0000 : PY_VERSION_HEX >= 0x030C0000
+#define SMPY_RAISED_EXCEPTION 1 /* PyErr_GetRaisedException (3.12) */
+#endif
+
 typedef struct {
-#if PY_VERSION_HEX >= 0x030C0000
+#ifdef SMPY_RAISED_EXCEPTION
     PyObject *exc;
 #else
     PyObject *type, *value, *tb;
@@ -71,7 +107,7 @@ typedef struct {
 } smpy_saved_exc;
 
 static void smpy_save_exc(smpy_saved_exc *s) {
-#if PY_VERSION_HEX >= 0x030C0000
+#ifdef SMPY_RAISED_EXCEPTION
     s->exc = PyErr_GetRaisedException();
 #else
     PyErr_Fetch(&s->type, &s->value, &s->tb);
@@ -79,7 +115,7 @@ static void smpy_save_exc(smpy_saved_exc *s) {
 }
 
 static void smpy_restore_exc(smpy_saved_exc *s) {
-#if PY_VERSION_HEX >= 0x030C0000
+#ifdef SMPY_RAISED_EXCEPTION
     PyErr_SetRaisedException(s->exc);
 #else
     PyErr_Restore(s->type, s->value, s->tb);
@@ -125,8 +161,9 @@ struct smpy_export {
     PyObject_HEAD smpy_grant *grant; /* strong */
 };
 
-static PyTypeObject smpy_grant_type;
-static PyTypeObject smpy_export_type;
+/* Heap types (PyType_FromSpec), made once by smpy_views_init(). */
+static PyTypeObject *smpy_grant_type;
+static PyTypeObject *smpy_export_type;
 
 static smpy_grant *smpy_holding; /* grants whose owner has not finished */
 static smpy_grant *smpy_orphans; /* accesses kept open for escaped views */
@@ -135,7 +172,6 @@ static smpy_grant *smpy_orphans; /* accesses kept open for escaped views */
 static PyObject *smpy_raise_for; /* raise_for(status): raises the status' exception */
 static PyObject *smpy_on_leak;   /* on_leak(host) -> callable: records an escaped view */
 
-static PyObject *smpy_str_release; /* "release" */
 
 static const char smpy_escaped_message[] =
     "a view derived from the memoryview (a slice, cast, .obj or an export) outlived the "
@@ -194,7 +230,7 @@ static smpy_grant *smpy_grant_new(PyObject *host, sm_secret *secret, const void 
                                   int readonly, PyObject *on_end, PyObject **mv) {
     if (on_end == Py_None)
         on_end = NULL;
-    smpy_grant *g = PyObject_New(smpy_grant, &smpy_grant_type);
+    smpy_grant *g = PyObject_New(smpy_grant, smpy_grant_type);
     if (g == NULL) {
         if (secret != NULL)
             smpy_release(secret);
@@ -216,18 +252,18 @@ static smpy_grant *smpy_grant_new(PyObject *host, sm_secret *secret, const void 
     g->leak_end = NULL;
     smpy_link(&smpy_holding, g);
 
-    smpy_export *e = PyObject_New(smpy_export, &smpy_export_type);
+    smpy_export *e = PyObject_New(smpy_export, smpy_export_type);
     if (e == NULL) {
-        Py_DECREF(g); /* ends the access */
+        Py_DECREF((PyObject *)g); /* ends the access */
         return NULL;
     }
-    Py_INCREF(g);
+    Py_INCREF((PyObject *)g);
     e->grant = g;
     g->export = e;
     *mv = PyMemoryView_FromObject((PyObject *)e);
-    Py_DECREF(e); /* from here on only the memoryview (and mv.obj) hold it */
+    Py_DECREF((PyObject *)e); /* from here on only the memoryview (and mv.obj) hold it */
     if (*mv == NULL) {
-        Py_DECREF(g);
+        Py_DECREF((PyObject *)g);
         return NULL;
     }
     return g;
@@ -235,21 +271,25 @@ static smpy_grant *smpy_grant_new(PyObject *host, sm_secret *secret, const void 
 
 static void smpy_grant_dealloc(PyObject *self) {
     smpy_grant *g = (smpy_grant *)self;
+    PyTypeObject *type = Py_TYPE(self);
     /* Never orphaned here (an orphan's export holds a reference). A grant
      * dropped while holding (a view never released) ends now. */
     smpy_end(g);
     Py_DECREF(g->host);
     PyObject_Free(g);
+    Py_DECREF(type); /* instances of heap types hold their type */
 }
 
 static void smpy_export_dealloc(PyObject *self) {
     smpy_export *e = (smpy_export *)self;
+    PyTypeObject *type = Py_TYPE(self);
     smpy_grant *g = e->grant;
     g->export = NULL;
     if (g->state == SMPY_ORPHANED)
         smpy_end(g); /* the last escaped view is gone */
-    Py_DECREF(g);
+    Py_DECREF((PyObject *)g);
     PyObject_Free(e);
+    Py_DECREF(type);
 }
 
 static int smpy_export_getbuffer(PyObject *self, Py_buffer *view, int flags) {
@@ -272,7 +312,7 @@ static int smpy_export_getbuffer(PyObject *self, Py_buffer *view, int flags) {
 static int smpy_finish_grant(smpy_grant *g, PyObject *mv) {
     smpy_saved_exc saved;
     smpy_save_exc(&saved);
-    PyObject *r = PyObject_CallMethodNoArgs(mv, smpy_str_release);
+    PyObject *r = smpy_release_view(mv);
     if (r == NULL)
         PyErr_Clear(); /* BufferError: mv itself is exported, so the export lives on */
     else
@@ -280,13 +320,16 @@ static int smpy_finish_grant(smpy_grant *g, PyObject *mv) {
     if (g->export != NULL && g->state == SMPY_HOLDING && smpy_on_leak != NULL) {
         /* Recorded before the grant stops holding, so that no state change
          * (a buffer's freeze, a close) slips in between. */
-        PyObject *leak_end = PyObject_CallOneArg(smpy_on_leak, g->host);
-        if (leak_end == NULL)
+        PyObject *leak_end = smpy_call1(smpy_on_leak, g->host);
+        if (leak_end == NULL) {
             PyErr_WriteUnraisable(g->host);
-        else if (leak_end == Py_None)
+        } else if (leak_end == Py_None) {
             Py_DECREF(leak_end);
-        else
-            Py_XSETREF(g->leak_end, leak_end);
+        } else {
+            PyObject *old = g->leak_end;
+            g->leak_end = leak_end;
+            Py_XDECREF(old);
+        }
     }
     smpy_restore_exc(&saved);
     if (g->state != SMPY_HOLDING) /* already ended (end_orphans() cannot, but be safe) */
@@ -301,28 +344,43 @@ static int smpy_finish_grant(smpy_grant *g, PyObject *mv) {
     return 0;
 }
 
-static PyBufferProcs smpy_export_as_buffer = {
-    .bf_getbuffer = smpy_export_getbuffer,
-    .bf_releasebuffer = NULL,
+/* Neither type can be instantiated from Python: their fields are set only
+ * here (Py_TPFLAGS_DISALLOW_INSTANTIATION needs Python 3.10). */
+static PyObject *smpy_no_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    (void)type;
+    (void)args;
+    (void)kwargs;
+    PyErr_SetString(PyExc_TypeError, "securememory._views objects cannot be created from Python");
+    return NULL;
+}
+
+static PyType_Slot smpy_grant_slots[] = {
+    {Py_tp_new, (void *)smpy_no_new},
+    {Py_tp_dealloc, (void *)smpy_grant_dealloc},
+    {Py_tp_doc, (void *)"One access to guarded memory (internal)."},
+    {0, NULL},
 };
 
-static PyTypeObject smpy_grant_type = {
-    PyVarObject_HEAD_INIT(NULL, 0) // (the macro ends with a comma)
-        .tp_name = "securememory._views.Grant",
-    .tp_basicsize = sizeof(smpy_grant),
-    .tp_dealloc = smpy_grant_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "One access to guarded memory (internal).",
+static PyType_Spec smpy_grant_spec = {
+    .name = "securememory._views.Grant",
+    .basicsize = sizeof(smpy_grant),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = smpy_grant_slots,
 };
 
-static PyTypeObject smpy_export_type = {
-    PyVarObject_HEAD_INIT(NULL, 0) // (the macro ends with a comma)
-        .tp_name = "securememory._views.Export",
-    .tp_basicsize = sizeof(smpy_export),
-    .tp_dealloc = smpy_export_dealloc,
-    .tp_as_buffer = &smpy_export_as_buffer,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "The exporter of a view of guarded memory (internal).",
+static PyType_Slot smpy_export_slots[] = {
+    {Py_tp_new, (void *)smpy_no_new},
+    {Py_tp_dealloc, (void *)smpy_export_dealloc},
+    {Py_bf_getbuffer, (void *)smpy_export_getbuffer},
+    {Py_tp_doc, (void *)"The exporter of a view of guarded memory (internal)."},
+    {0, NULL},
+};
+
+static PyType_Spec smpy_export_spec = {
+    .name = "securememory._views.Export",
+    .basicsize = sizeof(smpy_export),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = smpy_export_slots,
 };
 
 /* ---------------------------------------------------------------------- */
@@ -359,7 +417,7 @@ static smpy_grant *smpy_secret_grant_new(PyObject *host, PyObject *addr, PyObjec
     }
     PyObject *code = PyLong_FromLong((long)st);
     if (code != NULL) {
-        PyObject *r = PyObject_CallOneArg(smpy_raise_for, code);
+        PyObject *r = smpy_call1(smpy_raise_for, code);
         Py_DECREF(code);
         if (r != NULL) {
             Py_DECREF(r);
@@ -381,10 +439,10 @@ static PyObject *smpy_with_bytes(PyObject *mod, PyObject *const *args, Py_ssize_
     smpy_grant *g = smpy_secret_grant_new(args[0], args[1], NULL, &mv);
     if (g == NULL)
         return NULL;
-    PyObject *result = PyObject_CallOneArg(args[2], mv);
+    PyObject *result = smpy_call1(args[2], mv);
     int ended = smpy_finish_grant(g, mv);
     Py_DECREF(mv);
-    Py_DECREF(g);
+    Py_DECREF((PyObject *)g);
     if (!ended && result != NULL) { /* fn returned: report the escaped view */
         Py_CLEAR(result);
         PyErr_SetString(PyExc_BufferError, smpy_escaped_message);
@@ -398,7 +456,7 @@ static PyObject *smpy_pair(smpy_grant *g, PyObject *mv) {
         return NULL;
     PyObject *pair = PyTuple_Pack(2, (PyObject *)g, mv);
     Py_DECREF(mv);
-    Py_DECREF(g); /* a grant dropped with the pair ends its access */
+    Py_DECREF((PyObject *)g); /* a grant dropped with the pair ends its access */
     return pair;
 }
 
@@ -450,7 +508,7 @@ static PyObject *smpy_finish(PyObject *mod, PyObject *const *args, Py_ssize_t na
     (void)mod;
     if (!smpy_nargs("finish", nargs, 2))
         return NULL;
-    if (Py_TYPE(args[0]) != &smpy_grant_type) {
+    if (Py_TYPE(args[0]) != smpy_grant_type) {
         PyErr_SetString(PyExc_TypeError, "finish() needs a securememory._views.Grant");
         return NULL;
     }
@@ -459,9 +517,9 @@ static PyObject *smpy_finish(PyObject *mod, PyObject *const *args, Py_ssize_t na
         PyErr_SetString(PyExc_ValueError, "this access is already finished");
         return NULL;
     }
-    Py_INCREF(g);
+    Py_INCREF((PyObject *)g);
     int ended = smpy_finish_grant(g, args[1]);
-    Py_DECREF(g);
+    Py_DECREF((PyObject *)g);
     return PyBool_FromLong(ended);
 }
 
@@ -475,9 +533,9 @@ static PyObject *smpy_end_orphans(PyObject *mod, PyObject *unused) {
     long n = 0;
     while (smpy_orphans != NULL) {
         smpy_grant *g = smpy_orphans;
-        Py_INCREF(g);
+        Py_INCREF((PyObject *)g);
         smpy_end(g); /* unlinks it */
-        Py_DECREF(g);
+        Py_DECREF((PyObject *)g);
         n++;
     }
     return PyLong_FromLong(n);
@@ -527,10 +585,13 @@ static PyObject *smpy_configure(PyObject *mod, PyObject *const *args, Py_ssize_t
     (void)mod;
     if (!smpy_nargs("configure", nargs, 2))
         return NULL;
+    PyObject *old_raise_for = smpy_raise_for, *old_on_leak = smpy_on_leak;
     Py_INCREF(args[0]);
-    Py_XSETREF(smpy_raise_for, args[0]);
+    smpy_raise_for = args[0];
     Py_INCREF(args[1]);
-    Py_XSETREF(smpy_on_leak, args[1]);
+    smpy_on_leak = args[1];
+    Py_XDECREF(old_raise_for);
+    Py_XDECREF(old_on_leak);
     Py_RETURN_NONE;
 }
 
@@ -565,9 +626,13 @@ static int smpy_views_init(void) {
     PyObject *modules = PyImport_GetModuleDict();
     if (PyDict_GetItemString(modules, "securememory._views") != NULL) {
         rc = 0;
-    } else if (PyType_Ready(&smpy_grant_type) == 0 && PyType_Ready(&smpy_export_type) == 0 &&
-               (smpy_str_release != NULL ||
-                (smpy_str_release = PyUnicode_InternFromString("release")) != NULL)) {
+    } else if ((smpy_grant_type != NULL ||
+                (smpy_grant_type = (PyTypeObject *)PyType_FromSpec(&smpy_grant_spec)) != NULL) &&
+               (smpy_export_type != NULL ||
+                (smpy_export_type = (PyTypeObject *)PyType_FromSpec(&smpy_export_spec)) != NULL) &&
+               (smpy_mv_release != NULL ||
+                (smpy_mv_release = PyObject_GetAttrString((PyObject *)&PyMemoryView_Type,
+                                                          "release")) != NULL)) {
         PyObject *m = PyModule_Create(&smpy_module);
         if (m != NULL) {
             rc = PyDict_SetItemString(modules, "securememory._views", m);
