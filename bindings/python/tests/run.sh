@@ -46,9 +46,9 @@ rc_artifacts=$?
 echo "-- installing it into a fresh virtual environment"
 {
   "$py" "$here/tests/wheelhouse.py" "$out/deps" cffi pytest hypothesis &&
-    "$py" -m venv "$out/venv" &&
-    "$out/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index \
-      --find-links "$out/deps" "$wheel" pytest hypothesis
+    "$py" -m venv --without-pip "$out/venv" &&
+    "$py" -m pip --python "$out/venv/bin/python" install --quiet --disable-pip-version-check \
+      --no-index --find-links "$out/deps" "$wheel" pytest hypothesis
 } >"$out/install.log" 2>&1 || fail "the wheel did not install" "$out/install.log"
 
 echo "-- pytest bindings/python/tests (installed package, system libsodium hidden)"
