@@ -3,7 +3,9 @@ package securememory_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	sm "github.com/securememory/securememory-go"
@@ -28,8 +30,33 @@ func TestMain(m *testing.M) {
 
 var sink byte
 
+// childOutput runs the test binary as a child in mode and returns its
+// standard output.
+func childOutput(t *testing.T, mode string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+mode)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out) + stderr.String(), err
+	}
+	return string(out), nil
+}
+
 func runChild(mode string) {
 	switch mode {
+	case "backend-auto":
+		// Auto first thing, then again: both succeed; print what it chose.
+		for i := 0; i < 2; i++ {
+			if err := sm.Init(sm.Config{Backend: sm.Auto}); err != nil {
+				fmt.Println("Init(Auto):", err)
+				os.Exit(1)
+			}
+		}
+		fmt.Println(sm.ActiveBackend())
+		os.Exit(0)
 	case "kept-view":
 		// Read a view kept after WithBytes returned.
 		s, err := sm.NewSecret(sm.Protected, []byte("kept view"))

@@ -121,16 +121,21 @@ func (s *GuardedSecret) WithBytesFunc(action func([]byte) ([]byte, error)) (ret 
 }
 
 // acquire starts an access (sm_secret_acquire): the view is the guarded
-// memory, read-only until the matching release.
+// memory, read-only until the matching release. The fast path passes no
+// Go pointer to C (nothing for cgo to check); on a failure the full call
+// gives the status, or the access when the failure has passed.
 func (s *GuardedSecret) acquire() ([]byte, error) {
-	var p unsafe.Pointer
-	var n int64
-	st := native.Sm_secret_acquire(s.h, &p, &n)
-	runtime.KeepAlive(s)
-	if st != native.SM_OK {
-		return nil, statusError(st)
+	p := native.Sm_go_acquire(s.h)
+	if p == nil {
+		var n int64
+		st := native.Sm_secret_acquire(s.h, &p, &n)
+		if st != native.SM_OK {
+			runtime.KeepAlive(s)
+			return nil, statusError(st)
+		}
 	}
-	return unsafe.Slice((*byte)(p), int(n)), nil
+	runtime.KeepAlive(s)
+	return unsafe.Slice((*byte)(p), s.size), nil
 }
 
 // release ends the innermost access (sm_secret_release) and joins its

@@ -80,6 +80,23 @@ static size_t sm_go_stats_size(void) { return sizeof(sm_stats); }
 %}
 
 /*
+ * WithBytes's fast path: sm_secret_acquire with the view's address as the
+ * result (the length is the secret's size, known in Go) and no pointer
+ * arguments, so cgo has no Go pointer to check on each access. NULL on any
+ * failure: the caller then calls sm_secret_acquire itself for the status
+ * (which may also succeed: then that access is the one it uses).
+ */
+%typemap(gotype) const uint8_t *sm_go_acquire "unsafe.Pointer"
+%typemap(imtype) const uint8_t *sm_go_acquire "unsafe.Pointer"
+%inline %{
+static const uint8_t *sm_go_acquire(sm_secret *s) {
+  const uint8_t *data = NULL;
+  size_t len = 0;
+  return sm_secret_acquire(s, &data, &len) == SM_OK ? data : NULL;
+}
+%}
+
+/*
  * cgo call optimisations (Go >= 1.24). None of these C functions calls
  * back into Go, and none keeps a pointer it was given past the call, so
  * Go pointers passed to them (out-handles, views, slices) may stay on the
@@ -92,6 +109,8 @@ static size_t sm_go_stats_size(void) { return sizeof(sm_stats); }
 #cgo nocallback _wrap_sm_secret_new_random_native
 #cgo noescape _wrap_sm_secret_acquire_native
 #cgo nocallback _wrap_sm_secret_acquire_native
+#cgo noescape _wrap_sm_go_acquire_native
+#cgo nocallback _wrap_sm_go_acquire_native
 #cgo noescape _wrap_sm_secret_release_native
 #cgo nocallback _wrap_sm_secret_release_native
 #cgo noescape _wrap_sm_secret_read_native

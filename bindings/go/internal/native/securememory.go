@@ -82,6 +82,7 @@ typedef long long swig_type_47;
 extern void _wrap_Swig_free_native(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_native(swig_intgo arg1);
 extern swig_type_1 _wrap_sm_go_stats_size_native(void);
+extern swig_voidp _wrap_sm_go_acquire_native(uintptr_t arg1);
 
 #cgo noescape _wrap_sm_secret_new_native
 #cgo nocallback _wrap_sm_secret_new_native
@@ -89,6 +90,8 @@ extern swig_type_1 _wrap_sm_go_stats_size_native(void);
 #cgo nocallback _wrap_sm_secret_new_random_native
 #cgo noescape _wrap_sm_secret_acquire_native
 #cgo nocallback _wrap_sm_secret_acquire_native
+#cgo noescape _wrap_sm_go_acquire_native
+#cgo nocallback _wrap_sm_go_acquire_native
 #cgo noescape _wrap_sm_secret_release_native
 #cgo nocallback _wrap_sm_secret_release_native
 #cgo noescape _wrap_sm_secret_read_native
@@ -318,6 +321,13 @@ func Swig_malloc(arg1 int) (_swig_ret uintptr) {
 func Sm_go_stats_size() (_swig_ret int64) {
 	var swig_r int64
 	swig_r = (int64)(C._wrap_sm_go_stats_size_native())
+	return swig_r
+}
+
+func Sm_go_acquire(arg1 uintptr) (_swig_ret unsafe.Pointer) {
+	var swig_r unsafe.Pointer
+	_swig_i_0 := arg1
+	swig_r = (unsafe.Pointer)(C._wrap_sm_go_acquire_native(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 

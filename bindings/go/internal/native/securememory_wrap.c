@@ -222,6 +222,13 @@ static void* Swig_malloc(int c) {
 
 static size_t sm_go_stats_size(void) { return sizeof(sm_stats); }
 
+
+static const uint8_t *sm_go_acquire(sm_secret *s) {
+  const uint8_t *data = NULL;
+  size_t len = 0;
+  return sm_secret_acquire(s, &data, &len) == SM_OK ? data : NULL;
+}
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -256,6 +263,19 @@ long long _wrap_sm_go_stats_size_native() {
   
   result = sm_go_stats_size();
   _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+uint8_t *_wrap_sm_go_acquire_native(sm_secret *_swig_go_0) {
+  sm_secret *arg1 = 0 ;
+  uint8_t *result = 0 ;
+  uint8_t *_swig_go_result;
+  
+  arg1 = *(sm_secret **)&_swig_go_0; 
+  
+  result = (uint8_t *)sm_go_acquire(arg1);
+  *(uint8_t **)&_swig_go_result = (uint8_t *)result; 
   return _swig_go_result;
 }
 
