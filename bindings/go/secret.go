@@ -185,5 +185,8 @@ func joinRelease(actionErr, releaseErr error) error {
 
 type releaseError struct{ action, release error }
 
-func (e *releaseError) Error() string   { return e.release.Error() + ": " + e.action.Error() }
+// Error is "<release error>: <action error>".
+func (e *releaseError) Error() string { return e.release.Error() + ": " + e.action.Error() }
+
+// Unwrap gives both errors to errors.Is and errors.As.
 func (e *releaseError) Unwrap() []error { return []error{e.action, e.release} }
