@@ -39,8 +39,10 @@ struct sm_buffer {
     uint8_t canary[CANARY_LEN]; /* the expected canary value */
 };
 
+/* Alive: not destroyed, and its pages are in this process (sm__pages_lost). */
 static int is_alive(const sm_buffer *b) {
-    return atomic_load_explicit(&((sm_buffer *)b)->state, memory_order_acquire) == ALIVE;
+    return atomic_load_explicit(&((sm_buffer *)b)->state, memory_order_acquire) == ALIVE &&
+           !sm__pages_lost(&b->region);
 }
 
 static uint8_t *canary_at(const sm_buffer *b) {
@@ -265,8 +267,10 @@ sm_status sm_buffer_check(const sm_buffer *b) {
  */
 static sm_status teardown(sm_buffer *b) {
     sm_status st = SM_OK;
+    /* Lost pages (a forked child under SM_BACKEND_SECRETMEM) are not here to wipe. */
     int writable =
-        b->prot == SM_PROT_READWRITE || sm__pages_protect(&b->region, SM_PROT_READWRITE) == SM_OK;
+        !sm__pages_lost(&b->region) &&
+        (b->prot == SM_PROT_READWRITE || sm__pages_protect(&b->region, SM_PROT_READWRITE) == SM_OK);
     if (writable) {
         if (!canary_intact(b))
             st = SM_ERR_CANARY;

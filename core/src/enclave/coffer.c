@@ -151,11 +151,12 @@ static int parts_wiped(void) {
  */
 static int parts_spoiled_locked(void) {
     /* An odd generation: a wipe is running now (a fault on another thread). */
-    return co.gen != sm__registry_wipe_generation() || (co.gen & 1) != 0 || parts_wiped();
+    return !sm_buffer_is_alive(co.left) || !sm_buffer_is_alive(co.right) ||
+           co.gen != sm__registry_wipe_generation() || (co.gen & 1) != 0 || parts_wiped();
 }
 
 static int ready_locked(void) {
-    return co.left != NULL && co.scratch != NULL && !parts_spoiled_locked();
+    return co.left != NULL && sm_buffer_is_alive(co.scratch) && !parts_spoiled_locked();
 }
 
 /*
@@ -249,13 +250,18 @@ static sm_status lock_ready(void) {
                 pthread_mutex_unlock(&co.mu);
             return st;
         }
-        sm_buffer *old_left = NULL, *old_right = NULL;
+        sm_buffer *old_left = NULL, *old_right = NULL, *old_scratch = NULL;
         if (co.left != NULL && parts_spoiled_locked())
             detach_locked(&old_left, &old_right);
+        if (co.scratch != NULL && !sm_buffer_is_alive(co.scratch)) {
+            old_scratch = co.scratch; /* lost: a forked child under SM_BACKEND_SECRETMEM */
+            co.scratch = NULL;
+        }
         int need_key = co.left == NULL, need_scratch = co.scratch == NULL;
         pthread_mutex_unlock(&co.mu);
         sm_buffer_free(old_left);
         sm_buffer_free(old_right);
+        sm_buffer_free(old_scratch);
         sm_status st = fill_missing(need_key, need_scratch);
         if (st != SM_OK)
             return st;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "secretmem.h"
 #include "securememory.h"
 #include "status.h"
 
@@ -61,15 +62,11 @@ static int config_valid(const sm_config *cfg) {
            (unsigned)cfg->fork_policy <= SM_FORK_KEEP && (unsigned)cfg->backend <= SM_BACKEND_AUTO;
 }
 
-static int secretmem_available(void) {
-    return 0; /* the memfd_secret backend is not built yet */
-}
-
 /* The backend `want` resolves to on this kernel; SM_ERR_UNSUPPORTED if none. */
 static sm_status resolve_backend(sm_backend want, sm_backend *out) {
     if (want == SM_BACKEND_AUTO)
-        want = secretmem_available() ? SM_BACKEND_SECRETMEM : SM_BACKEND_PAGES;
-    if (want == SM_BACKEND_SECRETMEM && !secretmem_available())
+        want = sm__secretmem_supported() ? SM_BACKEND_SECRETMEM : SM_BACKEND_PAGES;
+    if (want == SM_BACKEND_SECRETMEM && !sm__secretmem_supported())
         return SM_ERR_UNSUPPORTED;
     *out = want;
     return SM_OK;

@@ -11,11 +11,14 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "holes.h"
 #include "lockcache.h"
 #include "pages.h"
 #include "pool.h"
+#include "secretmem.h"
 #include "stats.h"
 #include "status.h"
 
@@ -84,6 +87,31 @@ static sm_status map_region(size_t inner_len, sm_region *r) {
     return SM_OK;
 }
 
+/*
+ * SM_BACKEND_SECRETMEM: puts the pages of a secretmem file of their own in
+ * place of the inner pages (always locked: the lock policy does not apply)
+ * and keeps the mapping's addresses reserved in a forked child.
+ */
+static sm_status own_secret(sm_region *r) {
+    int fd = sm__secretmem_file(r->inner_len);
+    if (fd < 0)
+        return sm__fail(SM_ERR_UNSUPPORTED, errno);
+    int rc = sm__secretmem_map(r->inner, r->inner_len, PROT_READ | PROT_WRITE, fd, 0);
+    int err = errno;
+    close(fd); /* the mapping keeps the file */
+    if (rc != 0)
+        return sm__fail(sm__secretmem_fail(err), err);
+    sm_status st = sm__holes_track(r->base, r->total);
+    if (st != SM_OK)
+        return st;
+    r->secret = 1;
+    r->locked = 1;
+    r->locked_len = r->inner_len;
+    r->lock_gen = sm__pool_fork_gen();
+    sm__stat_add(SM_CTR_BYTES_LOCKED, r->inner_len);
+    return SM_OK;
+}
+
 static sm_status own_acquire(size_t len, sm_region *out) {
     sm_region r = {0};
     sm_status st = map_region(len, &r);
@@ -91,7 +119,7 @@ static sm_status own_acquire(size_t len, sm_region *out) {
         return st;
     st = advise(r.base, r.total);
     if (st == SM_OK)
-        st = lock_inner(&r);
+        st = sm__backend_take() == SM_BACKEND_SECRETMEM ? own_secret(&r) : lock_inner(&r);
     if (st != SM_OK) {
         munmap(r.base, r.total);
         return st;
@@ -102,11 +130,25 @@ static sm_status own_acquire(size_t len, sm_region *out) {
 }
 
 static void own_release(sm_region *r) {
-    if (r->locked) {
+    if (r->locked && !r->secret)
         (void)munlock(r->inner, r->locked_len);
+    if (r->locked)
         sm__stat_sub(SM_CTR_BYTES_LOCKED, r->locked_len);
-    }
+    if (r->secret)
+        sm__holes_untrack(r->base);
     (void)munmap(r->base, r->total);
+    sm__stat_sub(SM_CTR_MAPPED_BYTES, r->total);
+}
+
+/* Lost pages (sm__pages_lost): nothing to touch, only the counters and, for
+ * an own mapping, the reservation holding its addresses. */
+static void forget(sm_region *r) {
+    if (r->pool == NULL) {
+        own_release(r);
+        return;
+    }
+    if (r->locked)
+        sm__stat_sub(SM_CTR_BYTES_LOCKED, r->locked_len);
     sm__stat_sub(SM_CTR_MAPPED_BYTES, r->total);
 }
 
@@ -126,7 +168,13 @@ sm_status sm__pages_acquire(size_t inner_len, sm_region *out) {
     return own_acquire(len, out);
 }
 
+int sm__pages_lost(const sm_region *r) {
+    return r->secret && r->lock_gen != sm__pool_fork_gen();
+}
+
 sm_status sm__pages_lock(sm_region *r) {
+    if (r->secret)
+        return sm__pages_lost(r) ? SM_ERR_CLOSED : SM_OK;
     if (r->base == NULL || sm__lock_policy() == SM_LOCK_OFF)
         return SM_OK;
     unsigned gen = sm__pool_fork_gen();
@@ -140,12 +188,19 @@ sm_status sm__pages_lock(sm_region *r) {
 }
 
 sm_status sm__pages_protect(const sm_region *r, sm_prot prot) {
+    if (sm__pages_lost(r))
+        return SM_ERR_CLOSED;
     return sm_mem_protect(r->inner, r->inner_len, prot);
 }
 
 void sm__pages_release_wiped(sm_region *r) {
     if (r->base == NULL)
         return;
+    if (sm__pages_lost(r)) {
+        forget(r);
+        memset(r, 0, sizeof *r);
+        return;
+    }
     sm__pages_observe_release(r->inner, r->inner_len);
     if (r->pool != NULL)
         sm__pool_release(r, 1);
@@ -157,12 +212,14 @@ void sm__pages_release_wiped(sm_region *r) {
 void sm__pages_release(sm_region *r) {
     if (r->base == NULL)
         return;
-    if (mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) == 0) {
+    if (!sm__pages_lost(r) && mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) == 0) {
         sm_wipe(r->inner, r->inner_len);
         sm__pages_release_wiped(r);
         return;
     }
-    if (r->pool != NULL)
+    if (sm__pages_lost(r))
+        forget(r);
+    else if (r->pool != NULL)
         sm__pool_release(r, 0);
     else
         own_release(r);

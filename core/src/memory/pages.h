@@ -30,6 +30,7 @@ typedef struct sm_region {
     unsigned lock_gen; /* the process generation (sm__pool_fork_gen) that locked it */
     void *pool;        /* the pool region holding the slot; NULL for an own mapping */
     uint32_t slot;     /* slot index in that pool region */
+    int secret;        /* secretmem pages (SM_BACKEND_SECRETMEM): locked while mapped */
 } sm_region;
 
 /* len rounded up to whole pages; 0 for 0 or on overflow (memcall.c). */
@@ -49,10 +50,18 @@ sm_status sm__pages_acquire(size_t inner_len, sm_region *out);
  * when it is locked already): for long-lived regions made under another
  * policy, left unlocked by a failure under SM_LOCK_BEST_EFFORT, or
  * inherited through fork() (a child does not inherit memory locks; their
- * bytes leave sm_stats.bytes_locked until locked again). Errors:
- * SM_ERR_MLOCK (strict policy).
+ * bytes leave sm_stats.bytes_locked until locked again). Secretmem pages
+ * are always locked. Errors: SM_ERR_MLOCK (strict policy), SM_ERR_CLOSED
+ * (the pages are lost: sm__pages_lost).
  */
 sm_status sm__pages_lock(sm_region *r);
+
+/*
+ * 1 when the region's pages are not in this process: secretmem pages made
+ * before a fork(), in the child (they are never inherited; their addresses
+ * are reserved, inaccessible). Objects on such pages report closed.
+ */
+int sm__pages_lost(const sm_region *r);
 
 /* Changes the inner pages' protection. Errors: SM_ERR_PROTECT. */
 sm_status sm__pages_protect(const sm_region *r, sm_prot prot);
@@ -60,7 +69,8 @@ sm_status sm__pages_protect(const sm_region *r, sm_prot prot);
 /*
  * Makes the inner pages writable, wipes them, unlocks them and gives them
  * back: a pooled slot returns to the pool (PROT_NONE, unlocked), an own
- * mapping is unmapped. *r is zeroed.
+ * mapping is unmapped. Lost pages (sm__pages_lost) are only forgotten.
+ * *r is zeroed.
  */
 void sm__pages_release(sm_region *r);
 

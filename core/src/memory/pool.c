@@ -71,6 +71,20 @@
  * or more is MADV_FREE'd when it is released; a dense region that becomes
  * empty, while another region of its class has room, is MADV_DONTNEED'd.
  *
+ * Secretmem (SM_BACKEND_SECRETMEM). A third set of regions: each is an
+ * inaccessible anonymous reservation with the same layout, plus a
+ * memfd_secret file as long as the region. A slot taken from it maps its
+ * inner pages and the guard after them from the file, at the slot's own
+ * offset (PROT_NONE, MADV_DONTFORK), then makes the inner pages
+ * read-write: the mapping is the lock (the kernel counts n + 1 pages, as
+ * for a locked anonymous slot), and live slots at rest merge into one
+ * mapping just the same (consecutive offsets of one file, same flags). A
+ * released slot goes to the slot cache still mapped, or the reservation
+ * is put back over it (sm__reserve); the file keeps its wiped pages, which
+ * cannot be given back (a secretmem file cannot be truncated), so such a
+ * region is never trimmed. A forked child has none of these mappings: it
+ * drops the set and closes the files (holes.c reserves the addresses).
+ *
  * Where mlock2 is missing (kernels before 4.4, valgrind) a slot locks only
  * its inner pages with mlock: still locked, but live slots stay apart from
  * their guards, two mappings each. `no_mlock2` (atomic) remembers that.
@@ -79,7 +93,8 @@
  * `listed` and `trimming`, the counters in `totals`, and the slot cache
  * (`caches`, `cache_bytes`); `cache_cap` is written once under
  * pthread_once before any use; `fork_gen` (atomic) counts the forks this
- * process descends from, so a slot locked before a fork is never cached. It is a leaf: held
+ * process descends from, so a slot locked before a fork is never cached;
+ * `secret_regions` lists the secretmem regions (their files). It is a leaf: held
  * for O(1) bookkeeping, and while a region is made (mmap, madvise,
  * mprotect) or trimmed (madvise); nothing else is taken while it is held
  * and nothing is called back. mlock2, mprotect and the wipe of a slot run
@@ -94,12 +109,16 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "holes.h"
 #include "lockcache.h"
 #include "pool.h"
+#include "secretmem.h"
 #include "stats.h"
 #include "status.h"
 
@@ -107,19 +126,21 @@
 #define DENSE_PAGES     2048u /* a dense region spans about this many pages */
 #define FAST_PAGES      64u   /* slot pages of the fast region of a class */
 #define MIN_SLOTS       4u
-#define FREE_CLASS      4u /* slots of 16 pages and up are MADV_FREE'd on release */
-#define CACHE_PER_CLASS 4u /* released slots kept locked, per class and fork policy */
+#define FREE_CLASS      4u                /* slots of 16 pages and up are MADV_FREE'd on release */
+#define CACHE_PER_CLASS 4u                /* released slots kept locked, per class and set */
 #define CACHE_BYTES_MAX ((size_t)4 << 20) /* lock the cache may keep, at most */
 
 typedef struct region {
-    struct region *next; /* next dense region of the class with a free slot */
+    struct region *next;    /* next dense region of the class with a free slot */
+    struct region *next_fd; /* SET_SECRET: the next region with a file; pool_lock */
     uint8_t *base;
     size_t len;
     uint32_t slots;
     uint32_t nfree;     /* pool_lock */
     uint32_t *free_idx; /* stack of free slot indexes; pool_lock */
     unsigned cls;
-    int wipe; /* MADV_WIPEONFORK: which set of classes it belongs to */
+    int set; /* which set of classes it belongs to (SET_*) */
+    int fd;  /* SET_SECRET: the region's secretmem file; else -1 */
     int fast;
     int listed;   /* in its class's avail list; pool_lock */
     int trimming; /* out of the list while its pages are given back; pool_lock */
@@ -144,12 +165,19 @@ typedef struct slot_cache {
 } slot_cache;
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static pool_class classes[2][CLASS_COUNT]; /* [fork wipe?][class]; pool_lock */
-static sm_pool_info totals;                /* pool_lock (slots_* computed on read) */
-static size_t slots_total, slots_free;     /* pool_lock */
-static slot_cache caches[2][CLASS_COUNT];  /* [fork wipe?][class]; pool_lock */
-static size_t cache_bytes;                 /* lock held by cached slots; pool_lock */
-static size_t cache_cap;                   /* written once (pool_once) */
+/*
+ * Sets of regions: anonymous memory inherited by a child (SM_FORK_KEEP), or
+ * wiped for it (MADV_WIPEONFORK), and secretmem (SM_BACKEND_SECRETMEM).
+ */
+enum { SET_KEEP, SET_WIPE, SET_SECRET, SET_COUNT };
+
+static pool_class classes[SET_COUNT][CLASS_COUNT]; /* [set][class]; pool_lock */
+static sm_pool_info totals;                        /* pool_lock (slots_* computed on read) */
+static size_t slots_total, slots_free;             /* pool_lock */
+static slot_cache caches[SET_COUNT][CLASS_COUNT];  /* [set][class]; pool_lock */
+static size_t cache_bytes;                         /* lock held by cached slots; pool_lock */
+static region *secret_regions;                     /* every SET_SECRET region; pool_lock */
+static size_t cache_cap;                           /* written once (pool_once) */
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static atomic_int no_mlock2; /* set once mlock2 was refused (idempotent race) */
 static atomic_uint fork_gen; /* bumped in each forked child: locks made before are gone */
@@ -164,10 +192,19 @@ static void fork_parent(void) {
     pthread_mutex_unlock(&pool_lock);
 }
 
-/* The child inherited no locks: its cached slots are plain free slots. */
+/*
+ * The child inherited no locks: its cached slots are plain free slots. It
+ * has no secretmem mappings at all (MADV_DONTFORK; holes.c reserves their
+ * addresses): those regions are dropped, and their slots report lost
+ * (sm__pages_lost).
+ */
 static void fork_child(void) {
     atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
     give_back_cached_locked(0);
+    memset(classes[SET_SECRET], 0, sizeof classes[SET_SECRET]);
+    for (region *g = secret_regions; g != NULL; g = g->next_fd)
+        close(g->fd);
+    secret_regions = NULL;
     pthread_mutex_unlock(&pool_lock);
 }
 
@@ -210,7 +247,7 @@ static uint32_t region_slots(unsigned cls, int fast) {
 }
 
 /* One mapping, written once before any split, uniform flags, PROT_NONE. */
-static sm_status map_pool(size_t len, int wipe, uint8_t **out) {
+static sm_status map_anon(size_t len, int wipe, uint8_t **out) {
     void *p =
         mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
@@ -230,20 +267,46 @@ static sm_status map_pool(size_t len, int wipe, uint8_t **out) {
     return SM_OK;
 }
 
+/*
+ * A secretmem region: an inaccessible reservation, and a secretmem file of
+ * the same size from which each slot is mapped while it is live
+ * (map_secret_slot). The reservation's addresses are kept in a child.
+ */
+static sm_status map_secret(size_t len, uint8_t **out, int *fd) {
+    void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return sm__fail(SM_ERR_NOMEM, errno);
+    *fd = sm__secretmem_file(len);
+    sm_status st = *fd >= 0 ? sm__holes_track(p, len) : sm__fail(SM_ERR_UNSUPPORTED, errno);
+    if (st != SM_OK) {
+        if (*fd >= 0)
+            close(*fd);
+        munmap(p, len);
+        return st;
+    }
+    *out = p;
+    return SM_OK;
+}
+
+static sm_status map_pool(size_t len, int set, uint8_t **out, int *fd) {
+    *fd = -1;
+    return set == SET_SECRET ? map_secret(len, out, fd) : map_anon(len, set == SET_WIPE, out);
+}
+
 /* Makes every slot of g a mapping of its own; a failure only costs speed. */
 static void make_fast(region *g) {
     for (uint32_t i = 0; i < g->slots; i++)
         (void)madvise(slot_at(g, i), class_pages(g->cls) * page(), MADV_RANDOM);
 }
 
-static region *region_new(unsigned cls, int fast, int wipe, sm_status *st) {
+static region *region_new(unsigned cls, int fast, int set, sm_status *st) {
     region *g = calloc(1, sizeof *g);
     uint32_t n = region_slots(cls, fast);
     uint32_t *stack = calloc(n, sizeof *stack);
     *st = SM_ERR_NOMEM;
     if (g != NULL && stack != NULL) {
         g->len = (1 + (size_t)n * (class_pages(cls) + 1)) * page();
-        *st = map_pool(g->len, wipe, &g->base);
+        *st = map_pool(g->len, set, &g->base, &g->fd);
     }
     if (*st != SM_OK) {
         free(stack);
@@ -253,12 +316,16 @@ static region *region_new(unsigned cls, int fast, int wipe, sm_status *st) {
     g->slots = g->nfree = n;
     g->free_idx = stack;
     g->cls = cls;
-    g->wipe = wipe;
+    g->set = set;
     g->fast = fast;
     for (uint32_t k = 0; k < n; k++)
-        stack[k] = n - 1 - k; /* slot 0 on top: low addresses first */
-    if (fast)
+        stack[k] = n - 1 - k;      /* slot 0 on top: low addresses first */
+    if (fast && set != SET_SECRET) /* secretmem slots are made fast when mapped */
         make_fast(g);
+    if (set == SET_SECRET) {
+        g->next_fd = secret_regions;
+        secret_regions = g;
+    }
     totals.regions++;
     totals.fast_regions += (size_t)fast;
     slots_total += n;
@@ -289,10 +356,10 @@ static void list_front(pool_class *pc, region *g) {
 }
 
 /* A free slot of the class: the fast region first, then a dense one. */
-static sm_status take_slot(unsigned cls, int wipe, region **out, uint32_t *idx) {
-    pool_class *pc = &classes[wipe][cls];
+static sm_status take_slot(unsigned cls, int set, region **out, uint32_t *idx) {
+    pool_class *pc = &classes[set][cls];
     sm_status st = SM_OK;
-    if (pc->fast == NULL && (pc->fast = region_new(cls, 1, wipe, &st)) == NULL)
+    if (pc->fast == NULL && (pc->fast = region_new(cls, 1, set, &st)) == NULL)
         return st;
     if (pc->fast->nfree > 0) {
         *out = pc->fast;
@@ -300,7 +367,7 @@ static sm_status take_slot(unsigned cls, int wipe, region **out, uint32_t *idx) 
         return SM_OK;
     }
     if (pc->avail == NULL) {
-        region *g = region_new(cls, 0, wipe, &st);
+        region *g = region_new(cls, 0, set, &st);
         if (g == NULL)
             return st;
         list_front(pc, g);
@@ -320,8 +387,8 @@ static int give_slot(pool_class *pc, region *g, uint32_t idx) {
         return 0;
     if (!g->listed)
         list_front(pc, g);
-    if (g->nfree != g->slots || pc->avail == g)
-        return 0; /* allocations go to the head: keep its pages */
+    if (g->nfree != g->slots || pc->avail == g || g->fd >= 0)
+        return 0; /* allocations go to the head: keep its pages; a file's cannot go */
     return 1;
 }
 
@@ -355,10 +422,25 @@ static uint8_t *cached_inner(const cached_slot *e) {
     return slot_at(e->g, e->idx) + (class_pages(e->g->cls) - e->pages) * page();
 }
 
+/*
+ * Gives up a wiped slot's lock: anonymous memory is unlocked (and a large
+ * slot's pages given back with MADV_FREE); a secretmem slot is unmapped,
+ * the reservation put back over it (its file keeps the wiped pages).
+ */
+static void let_go(const region *g, uint8_t *inner, size_t inner_len, size_t locked_len) {
+    if (g->fd >= 0) {
+        (void)sm__reserve(inner, locked_len);
+        return;
+    }
+    (void)munlock(inner, locked_len);
+    if (g->cls >= FREE_CLASS)
+        (void)madvise(inner, inner_len, MADV_FREE);
+}
+
 /* Keeps a released slot that is locked and wiped; 0 when there is no room. */
 static int cache_put(const sm_region *r) {
     region *g = r->pool;
-    slot_cache *c = &caches[g->wipe][g->cls];
+    slot_cache *c = &caches[g->set][g->cls];
     if (c->n == CACHE_PER_CLASS || r->locked_len > cache_cap - cache_bytes)
         return 0;
     c->slot[c->n++] = (cached_slot){g, r->slot, r->inner_len / page(), r->locked_len};
@@ -369,8 +451,8 @@ static int cache_put(const sm_region *r) {
 }
 
 /* Takes the newest cached slot of exactly `pages` inner pages; 0 if none. */
-static int cache_take(unsigned cls, int wipe, size_t pages, cached_slot *out) {
-    slot_cache *c = &caches[wipe][cls];
+static int cache_take(unsigned cls, int set, size_t pages, cached_slot *out) {
+    slot_cache *c = &caches[set][cls];
     for (unsigned i = c->n; i-- > 0;) {
         if (c->slot[i].pages != pages)
             continue;
@@ -391,18 +473,15 @@ static int cache_take(unsigned cls, int wipe, size_t pages, cached_slot *out) {
  * the child must not wait): bookkeeping only.
  */
 static void give_back_cached_locked(int unlock) {
-    for (int w = 0; w < 2; w++) {
+    for (int w = 0; w < SET_COUNT; w++) {
         for (unsigned cls = 0; cls < CLASS_COUNT; cls++) {
             slot_cache *c = &caches[w][cls];
             while (c->n > 0) {
                 cached_slot e = c->slot[--c->n];
                 cache_bytes -= e.locked_len;
                 sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, e.locked_len);
-                if (unlock) {
-                    (void)munlock(cached_inner(&e), e.locked_len);
-                    if (cls >= FREE_CLASS)
-                        (void)madvise(cached_inner(&e), e.pages * page(), MADV_FREE);
-                }
+                if (unlock)
+                    let_go(e.g, cached_inner(&e), e.pages * page(), e.locked_len);
                 if (give_slot(&classes[w][cls], e.g, e.idx) && unlock)
                     trim(&classes[w][cls], e.g); /* drops pool_lock for a while */
             }
@@ -486,15 +565,48 @@ sm_status sm__pool_lock(sm_region *r) {
     return lock_slot(r);
 }
 
+/* Gives up a slot's lock (let_go); an unlocked large slot's pages go back too. */
 static void unlock_slot(sm_region *r) {
-    if (!r->locked)
+    const region *g = r->pool;
+    if (!r->locked) {
+        if (g->fd < 0 && g->cls >= FREE_CLASS)
+            (void)madvise(r->inner, r->inner_len, MADV_FREE);
         return;
-    (void)munlock(r->inner, r->locked_len);
+    }
+    let_go(g, r->inner, r->inner_len, r->locked_len);
     sm__stat_sub(SM_CTR_BYTES_LOCKED, r->locked_len);
     r->locked = 0;
 }
 
+/*
+ * Maps a secretmem slot from its region's file (at the slot's own offset,
+ * so neighbours merge): the inner pages and the guard after them, which
+ * is how much the kernel counts as locked, PROT_NONE, then the inner pages
+ * read-write. The lock policy does not apply: secretmem is always locked,
+ * and a slot past the limit is SM_ERR_MLOCK.
+ */
+static sm_status map_secret_slot(sm_region *r, const region *g) {
+    size_t len = r->inner_len + page();
+    if (sm__secretmem_map(r->inner, len, PROT_NONE, g->fd, (off_t)(r->inner - g->base)) != 0)
+        return sm__fail(sm__secretmem_fail(errno), errno);
+    if (g->fast)
+        (void)madvise(r->inner, len, MADV_RANDOM); /* a mapping of its own (make_fast) */
+    if (mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) != 0) {
+        int err = errno;
+        (void)sm__reserve(r->inner, len);
+        return sm__fail(err == ENOMEM ? SM_ERR_NOMEM : SM_ERR_PROTECT, err);
+    }
+    r->locked = 1;
+    r->locked_len = len;
+    r->lock_gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
+    sm__stat_add(SM_CTR_BYTES_LOCKED, len);
+    return SM_OK;
+}
+
 static sm_status open_slot(sm_region *r) {
+    const region *g = r->pool;
+    if (g->fd >= 0)
+        return map_secret_slot(r, g);
     if (mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) != 0)
         return sm__fail(errno == ENOMEM ? SM_ERR_NOMEM : SM_ERR_PROTECT, errno);
     sm_status st = lock_slot(r);
@@ -504,7 +616,7 @@ static sm_status open_slot(sm_region *r) {
 }
 
 static void put_back(region *g, uint32_t idx) {
-    pool_class *pc = &classes[g->wipe][g->cls];
+    pool_class *pc = &classes[g->set][g->cls];
     pthread_mutex_lock(&pool_lock);
     if (give_slot(pc, g, idx))
         trim(pc, g);
@@ -532,6 +644,7 @@ static void fill_region(region *g, uint32_t idx, size_t pages, sm_region *out) {
     out->total = (c + 1) * page();
     out->pool = g;
     out->slot = idx;
+    out->secret = g->fd >= 0;
 }
 
 void sm__pool_init(void) {
@@ -541,7 +654,9 @@ void sm__pool_init(void) {
 sm_status sm__pool_acquire(size_t pages, sm_region *out) {
     sm__pool_init();
     unsigned cls = class_of(pages);
-    int wipe = sm__fork_policy() == SM_FORK_WIPE;
+    int set = sm__backend_take() == SM_BACKEND_SECRETMEM ? SET_SECRET
+              : sm__fork_policy() == SM_FORK_WIPE        ? SET_WIPE
+                                                         : SET_KEEP;
     int use_cache = sm__lock_policy() != SM_LOCK_OFF;
     cached_slot hit;
     region *g = NULL;
@@ -549,8 +664,8 @@ sm_status sm__pool_acquire(size_t pages, sm_region *out) {
     pthread_mutex_lock(&pool_lock);
     if (!use_cache && cache_bytes > 0)
         give_back_cached_locked(1); /* locking was turned off: keep no locks */
-    int cached = use_cache && cache_take(cls, wipe, pages, &hit);
-    sm_status st = cached ? SM_OK : take_slot(cls, wipe, &g, &idx);
+    int cached = use_cache && cache_take(cls, set, pages, &hit);
+    sm_status st = cached ? SM_OK : take_slot(cls, set, &g, &idx);
     pthread_mutex_unlock(&pool_lock);
     if (st != SM_OK)
         return st;
@@ -593,8 +708,6 @@ void sm__pool_release(sm_region *r, int wiped) {
     if (cache_keep(r))
         return;
     unlock_slot(r);
-    if (g->cls >= FREE_CLASS)
-        (void)madvise(r->inner, r->inner_len, MADV_FREE);
     put_back(g, r->slot);
 }
 
@@ -603,7 +716,7 @@ void sm__pool_info(sm_pool_info *out) {
     pthread_mutex_lock(&pool_lock);
     *out = totals;
     size_t cached = 0;
-    for (int w = 0; w < 2; w++)
+    for (int w = 0; w < SET_COUNT; w++)
         for (unsigned cls = 0; cls < CLASS_COUNT; cls++)
             cached += caches[w][cls].n;
     out->slots_free = slots_free;

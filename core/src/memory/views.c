@@ -28,9 +28,22 @@
  * policy is SM_LOCK_OFF. So a million ENCLAVE secrets need locked memory
  * only for those open at the moment, one page each.
  *
- * Counters: a taken view that is locked counts its page in
- * sm_stats.bytes_locked, a cached one in bytes_locked_cached; views are not
- * buffers, so live_buffers and mapped_bytes do not count them.
+ * Under SM_BACKEND_SECRETMEM a region has a secretmem file of VIEW_SLOTS
+ * pages instead of shared anonymous memory, and nothing is placed in the
+ * skeletons when the region is made: "locking" a view maps its page from
+ * the file into both skeletons (read-only and writable, never inherited by
+ * fork), and "unlocking" it puts the skeletons' PROT_NONE reservation
+ * back. Secretmem is always locked, so a view is mapped whatever the lock
+ * policy, and the kernel counts both mappings.
+ *
+ * A forked child has none of the regions' pages (MADV_DONTFORK) nor their
+ * locks: it drops every region; holes.c keeps the skeletons' addresses
+ * reserved there.
+ *
+ * Counters: a taken view that is locked counts its page (both pages under
+ * secretmem) in sm_stats.bytes_locked, a cached one in
+ * bytes_locked_cached; views are not buffers, so live_buffers and
+ * mapped_bytes do not count them.
  *
  * Lock: `views_lock` guards the region list, every region's `used` and
  * `locked` bits, `view_regions` and `cached`. It is held for O(1)
@@ -49,11 +62,14 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "holes.h"
 #include "lockcache.h"
 #include "pages.h"
 #include "pool.h"
+#include "secretmem.h"
 #include "stats.h"
 #include "status.h"
 #include "views.h"
@@ -67,7 +83,8 @@ typedef struct view_region {
     struct view_region *next;
     uint8_t *rd, *wr; /* the two skeletons, skeleton_len() bytes each */
     uint32_t used;    /* bit i: view i taken; views_lock */
-    uint32_t locked;  /* bit i: view i's page is locked; views_lock */
+    uint32_t locked;  /* bit i: view i's page is locked (secretmem: mapped); views_lock */
+    int fd;           /* SM_BACKEND_SECRETMEM: the pages' file; else -1 */
 } view_region;
 
 static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -84,6 +101,11 @@ static size_t page(void) {
     return sm_page_size();
 }
 
+/* Bytes the kernel counts as locked for one locked view of v. */
+static size_t view_lock_bytes(const view_region *v) {
+    return v->fd >= 0 ? 2 * page() : page();
+}
+
 static void fork_prepare(void) {
     pthread_mutex_lock(&views_lock);
 }
@@ -94,14 +116,20 @@ static void fork_parent(void) {
 
 /* The child has none of the regions' pages (nor their locks): forget them. */
 static void fork_child(void) {
+    size_t cached_bytes = 0;
+    for (view_region *v = regions; v != NULL; v = v->next) {
+        cached_bytes += (size_t)__builtin_popcount(v->locked & ~v->used) * view_lock_bytes(v);
+        if (v->fd >= 0)
+            close(v->fd);
+    }
+    sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, cached_bytes);
+    cached = 0;
     view_region **tail = &dropped;
     while (*tail != NULL)
         tail = &(*tail)->next;
     *tail = regions;
     regions = NULL;
     view_regions = 0;
-    sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, cached * page());
-    cached = 0;
     atomic_fetch_add_explicit(&views_gen, 1, memory_order_relaxed);
     pthread_mutex_unlock(&views_lock);
 }
@@ -183,20 +211,41 @@ static void region_unmap(view_region *v) {
         munmap(v->rd, skeleton_len());
     if (v->wr != NULL)
         munmap(v->wr, skeleton_len());
+    if (v->fd >= 0)
+        close(v->fd);
     free(v);
 }
 
-static sm_status region_new(view_region **out) {
+/* The pages behind the views: shared anonymous memory placed now, or a secretmem file. */
+static sm_status back(view_region *v, int secretmem) {
+    if (!secretmem)
+        return alias(v);
+    v->fd = sm__secretmem_file((size_t)VIEW_SLOTS * page());
+    return v->fd >= 0 ? SM_OK : sm__fail(SM_ERR_UNSUPPORTED, errno);
+}
+
+/* Keeps both skeletons' addresses reserved in a forked child (holes.h). */
+static sm_status track(view_region *v) {
+    sm_status st = sm__holes_track(v->rd, skeleton_len());
+    if (st == SM_OK && (st = sm__holes_track(v->wr, skeleton_len())) != SM_OK)
+        sm__holes_untrack(v->rd);
+    return st;
+}
+
+static sm_status region_new(int secretmem, view_region **out) {
     view_region *v = calloc(1, sizeof *v);
     if (v == NULL)
         return SM_ERR_NOMEM;
+    v->fd = -1;
     v->rd = skeleton();
     v->wr = skeleton();
     sm_status st = v->rd != NULL && v->wr != NULL ? SM_OK : sm__fail(SM_ERR_NOMEM, errno);
     if (st == SM_OK)
-        st = alias(v);
+        st = back(v, secretmem);
     if (st == SM_OK)
         st = advise(v);
+    if (st == SM_OK)
+        st = track(v);
     if (st != SM_OK) {
         region_unmap(v);
         return st;
@@ -210,7 +259,7 @@ static sm_status region_new(view_region **out) {
 /* ------------------------------------------------------------------ */
 
 /* A free view, a cached (locked) one first when wanted; a new region if need be. */
-static sm_status pick(int want_locked, view_region **out, uint32_t *idx) {
+static sm_status pick(int want_locked, int secretmem, view_region **out, uint32_t *idx) {
     for (view_region *v = regions; want_locked && v != NULL; v = v->next)
         if ((~v->used & v->locked) != 0) {
             *out = v;
@@ -225,7 +274,7 @@ static sm_status pick(int want_locked, view_region **out, uint32_t *idx) {
         }
     if (view_regions >= VIEW_REGIONS_MAX)
         return SM_ERR_NOMEM;
-    sm_status st = region_new(out);
+    sm_status st = region_new(secretmem, out);
     if (st != SM_OK)
         return st;
     (*out)->next = regions;
@@ -233,6 +282,16 @@ static sm_status pick(int want_locked, view_region **out, uint32_t *idx) {
     view_regions++;
     *idx = 0;
     return SM_OK;
+}
+
+/* Unlocks view i's page: munlock, or for secretmem the reservation put back. */
+static void unlock_page(const view_region *v, uint32_t i) {
+    if (v->fd < 0) {
+        (void)munlock(page_in(v->rd, i), page());
+        return;
+    }
+    (void)sm__reserve(page_in(v->rd, i), page());
+    (void)sm__reserve(page_in(v->wr, i), page());
 }
 
 /* Unlocks every cached view; returns the bytes of lock given back. */
@@ -243,9 +302,9 @@ static size_t drain_locked(void) {
         while (idle != 0) {
             uint32_t i = (uint32_t)__builtin_ctz(idle);
             idle &= idle - 1;
-            (void)munlock(page_in(v->rd, i), page());
+            unlock_page(v, i);
             v->locked &= ~(UINT32_C(1) << i);
-            freed += page();
+            freed += view_lock_bytes(v);
         }
     }
     cached = 0;
@@ -270,27 +329,55 @@ static void set_bit(uint32_t *bits, uint32_t i, int on) {
     pthread_mutex_unlock(&views_lock);
 }
 
-/* Locks a taken view's page per policy (not SM_LOCK_OFF); no lock held. */
-static sm_status lock_view(sm_view *out, sm_lock_policy policy) {
+/* Maps a secretmem view's page into both skeletons; -1 with errno. */
+static int map_secret_view(const view_region *v, uint32_t i) {
+    off_t off = (off_t)i * (off_t)page();
+    if (sm__secretmem_map(page_in(v->rd, i), page(), PROT_READ, v->fd, off) != 0)
+        return -1;
+    if (sm__secretmem_map(page_in(v->wr, i), page(), PROT_READ | PROT_WRITE, v->fd, off) != 0) {
+        int err = errno;
+        (void)sm__reserve(page_in(v->rd, i), page());
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+/* Locks a view's page (mlock, drained and tried again once); -1 with errno. */
+static int mlock_view(const sm_view *out) {
     int rc = mlock(out->read, page());
     if (rc != 0) {
         (void)sm__lock_caches_drain(); /* a cache may hold the lock it needs */
         rc = mlock(out->read, page());
     }
+    return rc;
+}
+
+/*
+ * Locks a taken view per policy (not SM_LOCK_OFF), or maps a secretmem one
+ * (whatever the policy: it has no page until then); no lock held.
+ */
+static sm_status lock_view(sm_view *out, sm_lock_policy policy) {
+    view_region *v = out->owner;
+    int rc = v->fd >= 0 ? map_secret_view(v, out->index) : mlock_view(out);
     if (rc == 0) {
         out->locked = 1;
-        set_bit(&((view_region *)out->owner)->locked, out->index, 1);
-        sm__stat_add(SM_CTR_BYTES_LOCKED, page());
+        set_bit(&v->locked, out->index, 1);
+        sm__stat_add(SM_CTR_BYTES_LOCKED, view_lock_bytes(v));
         return SM_OK;
     }
+    int err = errno;
+    if (v->fd >= 0)
+        return sm__fail(sm__secretmem_fail(err), err);
     if (policy == SM_LOCK_STRICT)
-        return sm__fail(SM_ERR_MLOCK, errno);
+        return sm__fail(SM_ERR_MLOCK, err);
     sm__stat_add(SM_CTR_LOCK_FAILURES, 1);
     return SM_OK;
 }
 
 sm_status sm__view_take(sm_view *out) {
-    if (sm__fork_policy() != SM_FORK_WIPE ||
+    int secretmem = sm__backend_take() == SM_BACKEND_SECRETMEM;
+    if ((!secretmem && sm__fork_policy() != SM_FORK_WIPE) ||
         atomic_load_explicit(&views_unsupported, memory_order_relaxed))
         return SM_ERR_UNSUPPORTED;
     sm_lock_policy policy = sm__lock_policy();
@@ -299,7 +386,7 @@ sm_status sm__view_take(sm_view *out) {
     lock_views();
     if (policy == SM_LOCK_OFF && cached > 0)
         (void)drain_locked(); /* locking was turned off: keep no locks */
-    sm_status st = pick(policy != SM_LOCK_OFF, &v, &i);
+    sm_status st = pick(policy != SM_LOCK_OFF || secretmem, secretmem, &v, &i);
     int was_locked = 0;
     if (st == SM_OK) {
         v->used |= UINT32_C(1) << i;
@@ -312,9 +399,9 @@ sm_status sm__view_take(sm_view *out) {
         return st;
     *out = (sm_view){page_in(v->rd, i), page_in(v->wr, i), v, i, out->gen, was_locked};
     if (was_locked) {
-        sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, page());
-        sm__stat_add(SM_CTR_BYTES_LOCKED, page());
-    } else if (policy != SM_LOCK_OFF && (st = lock_view(out, policy)) != SM_OK) {
+        sm__stat_sub(SM_CTR_BYTES_LOCKED_CACHED, view_lock_bytes(v));
+        sm__stat_add(SM_CTR_BYTES_LOCKED, view_lock_bytes(v));
+    } else if ((policy != SM_LOCK_OFF || secretmem) && (st = lock_view(out, policy)) != SM_OK) {
         set_bit(&v->used, i, 0);
         return st;
     }
@@ -347,27 +434,27 @@ static int give_locked(view_region *r, const sm_view *v) {
 void sm__view_give(sm_view *v, size_t used) {
     if (v->read == NULL)
         return;
+    view_region *r = v->owner;
     atomic_fetch_sub_explicit(&views_taken, 1, memory_order_relaxed);
     if (v->locked)
-        sm__stat_sub(SM_CTR_BYTES_LOCKED, page());
+        sm__stat_sub(SM_CTR_BYTES_LOCKED, view_lock_bytes(r));
     if (v->gen != atomic_load_explicit(&views_gen, memory_order_relaxed)) {
         v->read = v->write = NULL;
         return; /* taken before a fork, in the parent: the page is not mapped here */
     }
     sm__view_wipe(v, used);
     sm__pages_observe_release(v->read, sm__view_capacity());
-    view_region *r = v->owner;
     lock_views();
     int unlock = give_locked(r, v);
     pthread_mutex_unlock(&views_lock);
     if (unlock) {
-        (void)munlock(v->read, page());
+        unlock_page(r, v->index);
         lock_views();
         r->locked &= ~(UINT32_C(1) << v->index);
         r->used &= ~(UINT32_C(1) << v->index);
         pthread_mutex_unlock(&views_lock);
     } else if (v->locked) {
-        sm__stat_add(SM_CTR_BYTES_LOCKED_CACHED, page());
+        sm__stat_add(SM_CTR_BYTES_LOCKED_CACHED, view_lock_bytes(r));
     }
     v->read = v->write = NULL;
 }

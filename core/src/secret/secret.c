@@ -43,6 +43,7 @@
 #include "buffer.h"
 #include "config.h"
 #include "enclave.h"
+#include "pool.h"
 #include "registers.h"
 #include "registry.h"
 #include "secret.h"
@@ -65,6 +66,8 @@ struct sm_secret {
     const uint8_t *plain;  /* the open bytes (mu) */
     sm_enclave *enc;       /* ENCLAVE only */
     size_t slot;
+    int secretmem; /* made under SM_BACKEND_SECRETMEM, in fork generation gen */
+    unsigned gen;
 };
 
 static _Thread_local int last_callback_result;  /* thread-local: no lock */
@@ -114,6 +117,8 @@ static sm_status secret_wrap(sm_kind kind, size_t len, sm_buffer *buf, sm_enclav
     s->len = len;
     s->buf = buf;
     s->enc = enc;
+    s->secretmem = sm_backend_active() == SM_BACKEND_SECRETMEM;
+    s->gen = sm__pool_fork_gen();
     init_mutex(&s->mu);
     pthread_cond_init(&s->changed, NULL);
     atomic_store_explicit(&s->state, OPEN, memory_order_release);
@@ -176,6 +181,15 @@ static sm_status secret_create(sm_kind kind, size_t len, fill_fn fill, void *ctx
         sm_enclave_free(enc);
     }
     return st;
+}
+
+/*
+ * 1 in a forked child of the process that made a secretmem secret: its
+ * pages (or, for the ENCLAVE kind, the enclave key's) are not inherited,
+ * so the secret reports closed.
+ */
+static int lost(const sm_secret *s) {
+    return s->secretmem && s->gen != sm__pool_fork_gen();
 }
 
 static int kind_ok(sm_kind kind) {
@@ -258,7 +272,9 @@ static void hide(sm_secret *s) {
         (void)sm_buffer_noaccess(s->buf);
         return;
     }
-    if (s->view.read != NULL) {
+    if (s->view.read != NULL && lost(s)) {
+        memset(&s->view, 0, sizeof s->view); /* not in this process: nothing to wipe or give */
+    } else if (s->view.read != NULL) {
         view_close(s);
     } else {
         sm_buffer_free(s->buf);
@@ -281,7 +297,7 @@ sm_status sm_secret_acquire(sm_secret *s, const uint8_t **data, size_t *len) {
     pthread_mutex_lock(&s->mu);
     atomic_fetch_sub_explicit(&s->waiting, 1, memory_order_acq_rel);
     sm_status st = SM_ERR_CLOSED;
-    if (atomic_load_explicit(&s->state, memory_order_relaxed) == OPEN) {
+    if (atomic_load_explicit(&s->state, memory_order_relaxed) == OPEN && !lost(s)) {
         st = s->readers == 0 && !s->exposed ? first_reader(s) : SM_OK;
         if (st == SM_OK) {
             s->exposed = 0;
@@ -363,7 +379,7 @@ sm_kind sm_secret_kind(const sm_secret *s) {
 
 int sm_secret_is_closed(const sm_secret *s) {
     return s == NULL ||
-           atomic_load_explicit(&((sm_secret *)s)->state, memory_order_acquire) != OPEN;
+           atomic_load_explicit(&((sm_secret *)s)->state, memory_order_acquire) != OPEN || lost(s);
 }
 
 /* Teardown by the thread that moved the secret to CLOSING; mu not held. */
@@ -386,7 +402,8 @@ static sm_status secret_close(sm_secret *s, int wait_if_closing) {
         return SM_OK;
     }
     atomic_store_explicit(&s->state, CLOSING, memory_order_release);
-    while (s->readers > 0)
+    /* Readers of a lost secret are threads of the parent process: not here. */
+    while (s->readers > 0 && !lost(s))
         pthread_cond_wait(&s->changed, &s->mu);
     if (s->exposed)
         hide(s);

@@ -128,6 +128,18 @@ static sm_status wake(sm_buffer *b, int *awake, sm_status (*open)(sm_buffer *)) 
     return st;
 }
 
+static void lose_contents_locked(sm_stream *s);
+
+/*
+ * First thing in every call: a buffer whose pages a forked child lost
+ * (SM_BACKEND_SECRETMEM) breaks the stream, as a purge would.
+ */
+static void settle_lost(sm_stream *s) {
+    if ((s->pending != NULL && !sm_buffer_is_alive(s->pending)) ||
+        (s->front != NULL && !sm_buffer_is_alive(s->front)))
+        lose_contents_locked(s);
+}
+
 /* Before a call touches them: pending read-write, and front read-only if asked. */
 static sm_status stream_wake(sm_stream *s, int front_too) {
     sm_status st = wake(s->pending, &s->pend_awake, sm_buffer_melt);
@@ -461,6 +473,7 @@ sm_status sm_stream_write(sm_stream *s, const void *data, size_t len) {
     if (len == 0)
         return SM_OK;
     pthread_mutex_lock(&s->mu);
+    settle_lost(s);
     /* A stream that lost bytes to a purge takes no more: they could never be read. */
     sm_status st = s->broken ? SM_ERR_CLOSED : stream_wake(s, 0);
     if (st == SM_OK)
@@ -477,6 +490,7 @@ sm_status sm_stream_read(sm_stream *s, uint8_t *dst, size_t cap, size_t *nread) 
     if (s == NULL || dst == NULL || nread == NULL || cap == 0)
         return SM_ERR_INVALID;
     pthread_mutex_lock(&s->mu);
+    settle_lost(s);
     sm_status st = readable_locked(s);
     size_t moved = 0;
     if (st == SM_OK)
@@ -499,6 +513,7 @@ static sm_status take_buffer(sm_stream *s, sm_buffer **out,
     if (s == NULL || out == NULL)
         return SM_ERR_INVALID;
     pthread_mutex_lock(&s->mu);
+    settle_lost(s);
     sm_status st = readable_locked(s);
     if (st == SM_OK)
         st = stream_wake(s, 1);
