@@ -273,9 +273,9 @@ sm_status sm_buffer_check(const sm_buffer *b) {
 static sm_status teardown(sm_buffer *b) {
     sm_status st = SM_OK;
     /* Lost pages (a forked child under SM_BACKEND_SECRETMEM) are not here to wipe. */
-    int writable = !sm__pages_lost(&b->region) &&
-                   (b->prot == SM_PROT_READWRITE ||
-                    sm__pages_protect(&b->region, SM_PROT_READWRITE) == SM_OK);
+    int writable =
+        !sm__pages_lost(&b->region) &&
+        (b->prot == SM_PROT_READWRITE || sm__pages_protect(&b->region, SM_PROT_READWRITE) == SM_OK);
     if (writable) {
         if (!canary_intact(b))
             st = SM_ERR_CANARY;

@@ -76,6 +76,20 @@
  * or more is MADV_FREE'd when it is released; a dense region that becomes
  * empty, while another region of its class has room, is MADV_DONTNEED'd.
  *
+ * Secretmem (SM_BACKEND_SECRETMEM). A third set of regions: each is an
+ * inaccessible anonymous reservation with the same layout, plus a
+ * memfd_secret file as long as the region. A slot taken from it maps its
+ * inner pages and the guard after them from the file, at the slot's own
+ * offset (PROT_NONE, MADV_DONTFORK), then makes the inner pages
+ * read-write: the mapping is the lock (the kernel counts n + 1 pages, as
+ * for a locked anonymous slot), and live slots at rest merge into one
+ * mapping just the same (consecutive offsets of one file, same flags). A
+ * released slot goes to the slot cache still mapped, or the reservation
+ * is put back over it (sm__reserve); the file keeps its wiped pages, which
+ * cannot be given back (a secretmem file cannot be truncated), so such a
+ * region is never trimmed. A forked child has none of these mappings: it
+ * drops the set and closes the files (holes.c reserves the addresses).
+ *
  * Where mlock2 is missing (kernels before 4.4, valgrind) a slot locks only
  * its inner pages with mlock: still locked, but live slots stay apart from
  * their guards, two mappings each. `no_mlock2` (atomic) remembers that.
@@ -84,7 +98,8 @@
  * `listed` and `trimming`, the counters in `totals`, and the slot cache
  * (`caches`, `cache_bytes`); `cache_cap` is written once under
  * pthread_once before any use; `fork_gen` (atomic) counts the forks this
- * process descends from, so a slot locked before a fork is never cached. It is a leaf: held
+ * process descends from, so a slot locked before a fork is never cached;
+ * `secret_regions` lists the secretmem regions (their files). It is a leaf: held
  * for O(1) bookkeeping, and while a region is made (mmap, madvise,
  * mprotect) or trimmed (madvise); nothing else is taken while it is held
  * and nothing is called back. mlock2, mprotect and the wipe of a slot run
@@ -116,8 +131,8 @@
 #define DENSE_PAGES     2048u /* a dense region spans about this many pages */
 #define FAST_PAGES      64u   /* slot pages of the fast region of a class */
 #define MIN_SLOTS       4u
-#define FREE_CLASS      4u /* slots of 16 pages and up are MADV_FREE'd on release */
-#define CACHE_PER_CLASS 4u /* released slots kept locked, per class and set */
+#define FREE_CLASS      4u                /* slots of 16 pages and up are MADV_FREE'd on release */
+#define CACHE_PER_CLASS 4u                /* released slots kept locked, per class and set */
 #define CACHE_BYTES_MAX ((size_t)4 << 20) /* lock the cache may keep, at most */
 
 typedef struct region {
@@ -162,12 +177,12 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 enum { SET_KEEP, SET_WIPE, SET_SECRET, SET_COUNT };
 
 static pool_class classes[SET_COUNT][CLASS_COUNT]; /* [set][class]; pool_lock */
-static sm_pool_info totals;                /* pool_lock (slots_* computed on read) */
-static size_t slots_total, slots_free;     /* pool_lock */
-static slot_cache caches[SET_COUNT][CLASS_COUNT]; /* [set][class]; pool_lock */
-static size_t cache_bytes;                 /* lock held by cached slots; pool_lock */
-static region *secret_regions;             /* every SET_SECRET region; pool_lock */
-static size_t cache_cap;                   /* written once (pool_once) */
+static sm_pool_info totals;                        /* pool_lock (slots_* computed on read) */
+static size_t slots_total, slots_free;             /* pool_lock */
+static slot_cache caches[SET_COUNT][CLASS_COUNT];  /* [set][class]; pool_lock */
+static size_t cache_bytes;                         /* lock held by cached slots; pool_lock */
+static region *secret_regions;                     /* every SET_SECRET region; pool_lock */
+static size_t cache_cap;                           /* written once (pool_once) */
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static atomic_int no_mlock2; /* set once mlock2 was refused (idempotent race) */
 static atomic_uint fork_gen; /* bumped in each forked child: locks made before are gone */
@@ -309,7 +324,7 @@ static region *region_new(unsigned cls, int fast, int set, sm_status *st) {
     g->set = set;
     g->fast = fast;
     for (uint32_t k = 0; k < n; k++)
-        stack[k] = n - 1 - k; /* slot 0 on top: low addresses first */
+        stack[k] = n - 1 - k;      /* slot 0 on top: low addresses first */
     if (fast && set != SET_SECRET) /* secretmem slots are made fast when mapped */
         make_fast(g);
     if (set == SET_SECRET) {
@@ -645,8 +660,8 @@ sm_status sm__pool_acquire(size_t pages, sm_region *out) {
     sm__pool_init();
     unsigned cls = class_of(pages);
     int set = sm__backend_take() == SM_BACKEND_SECRETMEM ? SET_SECRET
-              : sm__fork_policy() == SM_FORK_WIPE    ? SET_WIPE
-                                                     : SET_KEEP;
+              : sm__fork_policy() == SM_FORK_WIPE        ? SET_WIPE
+                                                         : SET_KEEP;
     int use_cache = sm__lock_policy() != SM_LOCK_OFF;
     cached_slot hit;
     region *g = NULL;

@@ -90,7 +90,7 @@ sm_status sm__secretmem_fail(int err) {
 }
 
 int sm__reserve(void *addr, size_t len) {
-    void *p = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-                   -1, 0);
+    void *p =
+        mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
     return p == MAP_FAILED ? -1 : 0;
 }

@@ -162,7 +162,6 @@ static size_t skeleton_len(void) {
     return (2 * (size_t)VIEW_SLOTS + 1) * page();
 }
 
-
 static uint8_t *page_in(uint8_t *skeleton, uint32_t i) {
     return skeleton + (2 * (size_t)i + 1) * page();
 }

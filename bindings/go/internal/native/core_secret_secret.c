@@ -277,7 +277,9 @@ static void hide(sm_secret *s) {
         (void)sm_buffer_noaccess(s->buf);
         return;
     }
-    if (s->view.read != NULL) {
+    if (s->view.read != NULL && lost(s)) {
+        memset(&s->view, 0, sizeof s->view); /* not in this process: nothing to wipe or give */
+    } else if (s->view.read != NULL) {
         view_close(s);
     } else {
         sm_buffer_free(s->buf);
@@ -382,8 +384,7 @@ sm_kind sm_secret_kind(const sm_secret *s) {
 
 int sm_secret_is_closed(const sm_secret *s) {
     return s == NULL ||
-           atomic_load_explicit(&((sm_secret *)s)->state, memory_order_acquire) != OPEN ||
-           lost(s);
+           atomic_load_explicit(&((sm_secret *)s)->state, memory_order_acquire) != OPEN || lost(s);
 }
 
 /* Teardown by the thread that moved the secret to CLOSING; mu not held. */
@@ -406,7 +407,8 @@ static sm_status secret_close(sm_secret *s, int wait_if_closing) {
         return SM_OK;
     }
     atomic_store_explicit(&s->state, CLOSING, memory_order_release);
-    while (s->readers > 0)
+    /* Readers of a lost secret are threads of the parent process: not here. */
+    while (s->readers > 0 && !lost(s))
         pthread_cond_wait(&s->changed, &s->mu);
     if (s->exposed)
         hide(s);

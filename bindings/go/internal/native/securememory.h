@@ -149,7 +149,14 @@ typedef enum sm_backend {
     SM_BACKEND_PAGES = 0,
     /** memfd_secret(2) pages (Linux >= 5.14): also removed from the kernel's
      *  direct map, so not even root can read them through /proc/<pid>/mem,
-     *  process_vm_readv or ptrace. */
+     *  process_vm_readv or ptrace. They are always locked: the kernel counts
+     *  them against RLIMIT_MEMLOCK whatever the lock policy says, and past
+     *  the limit an allocation or an ENCLAVE access fails with SM_ERR_MLOCK.
+     *  A forked child inherits none of them (the fork policy does not
+     *  apply): in the child every buffer and secret made before the fork
+     *  reports closed (a buffer is not alive, a secret is closed), a stream
+     *  loses its data as in a purge, and enclaves fail with SM_ERR_AUTH (the
+     *  key is gone); freeing them is safe. */
     SM_BACKEND_SECRETMEM = 1,
     /** SM_BACKEND_SECRETMEM where the kernel has it, else SM_BACKEND_PAGES. */
     SM_BACKEND_AUTO = 2,
