@@ -7,7 +7,9 @@
  * GROUPs: create_close with_bytes enclave stream scale (default: all).
  * Results go to FILE (default stdout) as JSON lines for bench/report.py; a
  * readable table goes to stderr. Environment: SM_BENCH_ROUNDS (default 15),
- * SM_BENCH_ROUND_MS (default 30), SM_BENCH_QUICK=1 (a fast smoke run).
+ * SM_BENCH_ROUND_MS (default 30), SM_BENCH_QUICK=1 (a fast smoke run),
+ * SM_BENCH_BACKEND=pages|secretmem (the memory backend; default: the
+ * library's default).
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -55,6 +57,21 @@ static void notes(void) {
              getenv("SM_BENCH_ROUND_MS") ? getenv("SM_BENCH_ROUND_MS") : "default",
              q != NULL ? q : "0");
     results_note("settings", text);
+    results_note("backend", sm_backend_active() == SM_BACKEND_SECRETMEM ? "secretmem" : "pages");
+}
+
+/* sm_init with the backend SM_BENCH_BACKEND names (the default when unset). */
+sm_status bench_init_library(void) {
+    sm_config cfg;
+    sm_config_default(&cfg);
+    const char *b = getenv("SM_BENCH_BACKEND");
+    if (b != NULL && strcmp(b, "secretmem") == 0)
+        cfg.backend = SM_BACKEND_SECRETMEM;
+    else if (b != NULL && strcmp(b, "pages") == 0)
+        cfg.backend = SM_BACKEND_PAGES;
+    else if (b != NULL)
+        return SM_ERR_INVALID;
+    return sm_init(&cfg);
 }
 
 int main(int argc, char **argv) {
@@ -68,7 +85,7 @@ int main(int argc, char **argv) {
         out = argv[2];
         first = 3;
     }
-    if (sodium_init() < 0 || sm_init(NULL) != SM_OK || results_open(out) != 0) {
+    if (sodium_init() < 0 || bench_init_library() != SM_OK || results_open(out) != 0) {
         fprintf(stderr, "smbench: setup failed\n");
         return 1;
     }

@@ -2,6 +2,7 @@
 
 Inputs (all written by bench/run.sh into one results directory):
   c.jsonl         bench/smbench: securememory beside libsodium / raw AEAD / mprotect
+  c-secretmem.jsonl  the same under SM_BACKEND_SECRETMEM (absent: secretmem-note.txt)
   go.txt          `go test -bench` output of bench/go (awnumar/memguard)
   go-scale.txt    lines "SCALE {json}" from bench/go's TestMemguardScale
   py.jsonl        bench/python/bench_binding.py (absent: py-note.txt says why)
@@ -265,6 +266,19 @@ def md_scale(scale: list[dict]) -> list[str]:
     return lines
 
 
+def md_backends(pairs: list[Pair], secret_pairs: list[Pair], note: str) -> list[str]:
+    """The same operations under the two memory backends, from the two smbench runs."""
+    if not secret_pairs:
+        return [f"Not measured in this run: {note or 'no secretmem run'}."]
+    by_name = {p.name: p for p in pairs}
+    lines = ["| operation | pages | secretmem | secretmem ÷ pages |", "|---|---:|---:|---:|"]
+    for q in secret_pairs:
+        p = by_name.get(q.name)
+        if p is not None and q.group not in ("register_clear",):
+            lines.append(f"| {q.name} | {fmt_ns(p.ns)} | {fmt_ns(q.ns)} | {q.ns / p.ns:.2f}× |")
+    return lines
+
+
 def md_python(values: list[dict], note: str) -> list[str]:
     py = [v for v in values if v.get("group") == "python"]
     if not py:
@@ -312,8 +326,22 @@ calls done bare.
 """
 
 
+BACKENDS = """\
+`SM_BACKEND_SECRETMEM` takes the pages that hold plaintext from memfd_secret(2)
+files: they leave the kernel's direct map, so not even root reads them through
+`/proc/PID/mem`, `process_vm_readv` or ptrace. Each slot is a mapping of the
+file, made when the slot is taken (where the pages backend locks it), and an
+access changes the protection of a shared mapping; so creating and accessing
+a PROTECTED secret costs more, while ENCLAVE secrets, which touch their view
+pages without a system call, cost the same. The default stays
+`SM_BACKEND_PAGES` (docs/design.md gives the reasons); `SM_BACKEND_AUTO` picks
+secretmem where the kernel has it. The second run below is the same smbench
+with `SM_BENCH_BACKEND=secretmem`."""
+
+
 def write_md(path: Path, m: dict, pairs, go, scale, values, ts, py_note: str, png_name: str,
-             sections: list[dict]) -> None:
+             sections: list[dict], secret_pairs: list[Pair], secret_scale: list[dict],
+             secret_note: str) -> None:
     out = ["# Benchmarks", "",
            "Written by `bash bench/run.sh` (issue 6). Numbers from one run on one machine; "
            "a shared or small machine makes them noisy, so compare ratios, not absolute times.", ""]
@@ -330,6 +358,10 @@ def write_md(path: Path, m: dict, pairs, go, scale, values, ts, py_note: str, pn
             "about twice its RSS. ENCLAVE secrets lock nothing at rest: their VmLck is the coffer's "
             "key pages plus one region of enclave views (32 locked pages, each mapped twice, that "
             "open secrets decrypt into), counted after three of the secrets were read back.", ""]
+    out += ["## Backends: pages and secretmem", "", BACKENDS, ""]
+    out += md_backends(pairs, secret_pairs, secret_note) + [""]
+    if secret_scale:
+        out += ["Scale under secretmem:", ""] + md_scale(secret_scale) + [""]
     out += ["## Bindings", "", "Python (`bench/python/bench_binding.py`, the cffi binding built "
             "from this tree); the overhead in the targets is the Python call minus the C "
             "library's `sm_secret_with_bytes` from the same run.", ""] + md_python(values, py_note) + [""]
@@ -410,8 +442,17 @@ def main(argv: list[str]) -> int:
     machine.setdefault("settings", notes.get("settings", ""))
     py_note = (res / "py-note.txt").read_text().strip() if (res / "py-note.txt").exists() else ""
     sections = read_sections(res)
-    ts = merge_section_targets(targets(pairs, scale, values), sections)
-    write_md(md, machine, pairs, go, scale, values, ts, py_note, png.name, sections)
+    sc = read_jsonl(res / "c-secretmem.jsonl")
+    secret_pairs = [Pair(r["group"], r["name"], r["ns"], r["anchor"], r["anchor_ns"])
+                    for r in sc if r["kind"] == "pair"]
+    secret_scale = [r for r in sc if r["kind"] == "scale"]
+    secret_note = (res / "secretmem-note.txt").read_text().strip() if (res / "secretmem-note.txt").exists() else ""
+    ts = targets(pairs, scale, values)
+    ts.append(scale_target(secret_scale, "securememory PROTECTED", 200000, "unlimited",
+                           "200,000 live PROTECTED 32-B secrets under SM_BACKEND_SECRETMEM"))
+    ts = merge_section_targets(ts, sections)
+    write_md(md, machine, pairs, go, scale, values, ts, py_note, png.name, sections,
+             secret_pairs, secret_scale, secret_note)
     write_png(png, pairs, go, scale)
     missed = [t.text for t in ts if t.met is False]
     print(f"wrote {md} and {png}; {sum(t.met is True for t in ts)} targets met, {len(missed)} missed")

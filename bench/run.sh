@@ -2,7 +2,8 @@
 # Runs every benchmark of issue 6 and writes docs/benchmarks.md and
 # docs/benchmarks.png:
 #   - bench/smbench (C): securememory beside libsodium's guarded heap, raw
-#     XChaCha20-Poly1305 and bare mprotect, plus the scale steps;
+#     XChaCha20-Poly1305 and bare mprotect, plus the scale steps; then again
+#     under the memfd_secret backend (SM_BENCH_BACKEND=secretmem);
 #   - bench/go (go test -bench): awnumar/memguard doing the same jobs;
 #   - bench/python: the Python binding's with_bytes, built from this tree.
 #
@@ -33,6 +34,10 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log "C benchmark (securememory, libsodium, raw AEAD, scale)"
 "$build/bench/smbench" --out "$res/c.jsonl"
+log "C benchmark under SM_BACKEND_SECRETMEM (memfd_secret)"
+SM_BENCH_BACKEND=secretmem "$build/bench/smbench" --out "$res/c-secretmem.jsonl" \
+  create_close with_bytes enclave stream scale ||
+  echo "smbench under secretmem failed (no memfd_secret on this kernel?)" >"$res/secretmem-note.txt"
 
 log "Go benchmark (awnumar/memguard)"
 if command -v go >/dev/null 2>&1; then

@@ -94,7 +94,7 @@ static void verify(const char *who, void **objs, size_t n, child_out *o) {
 int scale_child(const char *who, size_t target, const char *limit) {
     child_out o = {0};
     snprintf(o.stop, sizeof o.stop, "ok");
-    if (sodium_init() < 0 || sm_init(NULL) != SM_OK || apply_limit(limit) != 0) {
+    if (sodium_init() < 0 || bench_init_library() != SM_OK || apply_limit(limit) != 0) {
         printf("0 0 0 0 0 setup failed\n");
         return 1;
     }

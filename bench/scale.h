@@ -4,6 +4,11 @@
 
 #include <stddef.h>
 
+#include "securememory.h"
+
+/* sm_init with the backend SM_BENCH_BACKEND names, or the defaults (main.c). */
+sm_status bench_init_library(void);
+
 /*
  * Runs in a fresh process: creates up to target live 32-B objects of `who`
  * ("PROTECTED", "ENCLAVE" or "libsodium") under the named memory lock
