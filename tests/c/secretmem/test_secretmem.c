@@ -79,6 +79,12 @@ static int choose_child(void *arg) {
         return child_fail(5); /* memory was taken under secretmem */
     if (sm_backend_active() != SM_BACKEND_SECRETMEM || init_backend(SM_BACKEND_AUTO) != SM_OK)
         return child_fail(6);
+    sm_config keep; /* the defaults keep the backend in force: changing another setting works */
+    sm_config_default(&keep);
+    keep.lock_policy = SM_LOCK_BEST_EFFORT;
+    if (keep.backend != SM_BACKEND_SECRETMEM || sm_init(&keep) != SM_OK || sm_init(NULL) != SM_OK ||
+        sm_backend_active() != SM_BACKEND_SECRETMEM)
+        return child_fail(8);
     sm_config bad;
     sm_config_default(&bad);
     bad.backend = (sm_backend)7;
