@@ -47,7 +47,7 @@ void sm_config_default(sm_config *cfg) {
     cfg->fork_policy = SM_FORK_WIPE;
     cfg->disable_core_dumps = 0;
     cfg->rekey_interval_ms = 500;
-    cfg->backend = SM_BACKEND_PAGES;
+    cfg->backend = sm_backend_active(); /* so a later sm_init keeps it */
 }
 
 /* The smallest size accepted: a caller built before `backend` existed. */

@@ -174,10 +174,16 @@ typedef struct sm_config {
     sm_fork_policy fork_policy; /**< Default SM_FORK_WIPE. */
     int disable_core_dumps;     /**< Nonzero: lower the soft RLIMIT_CORE to 0. Default 0. */
     uint32_t rekey_interval_ms; /**< Coffer re-key interval; 0 = never. Default 500. */
-    sm_backend backend;         /**< Default SM_BACKEND_PAGES (see docs/design.md). */
+    sm_backend backend;         /**< Default: the backend in force, which is
+                                     SM_BACKEND_PAGES until sm_init() chooses
+                                     another (see docs/design.md). */
 } sm_config;
 
-/** Fills *cfg with the defaults. cfg must not be NULL. Thread-safe. */
+/**
+ * Fills *cfg with the defaults; the backend field gets the backend in force,
+ * so an sm_init() that starts from the defaults to change another setting
+ * keeps it. cfg must not be NULL. Thread-safe.
+ */
 SM_API void sm_config_default(sm_config *cfg);
 
 /**
