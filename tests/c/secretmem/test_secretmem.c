@@ -8,7 +8,6 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 
@@ -269,26 +268,9 @@ typedef struct parent_objects {
     const uint8_t *addr; /* the PROTECTED secret's bytes, opened in the parent */
 } parent_objects;
 
-static jmp_buf fault_jump;
-
-static void on_fault(int signo) {
-    (void)signo;
-    siglongjmp(fault_jump, 1);
-}
-
-/* 1 when reading p faults in this process. */
-static int read_faults(const volatile uint8_t *p) {
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fault;
-    sigaction(SIGSEGV, &sa, &old);
-    int faulted = 1;
-    if (sigsetjmp(fault_jump, 1) == 0) {
-        (void)p[0];
-        faulted = 0;
-    }
-    sigaction(SIGSEGV, &old, NULL);
-    return faulted;
+/* Reads the first byte at arg: run in a child, where it must fault. */
+static int read_first_byte(void *arg) {
+    return *(const volatile uint8_t *)arg == 0 ? 1 : 2;
 }
 
 static int in_grandchild(void *arg) {
@@ -306,7 +288,7 @@ static int in_grandchild(void *arg) {
         return child_fail(3);
     if (sm_stream_read(o->stream, out, LEN, &nread) != SM_ERR_AUTH || sm_stream_size(o->stream))
         return child_fail(4); /* the stream lost what it held, as in a purge */
-    if (!read_faults(o->addr))
+    if (!child_killed_by(run_in_child(read_first_byte, (void *)o->addr), SIGSEGV))
         return child_fail(5); /* the parent's page is not here */
     sm_secret *mine = secret_of(SM_KIND_PROTECTED);
     if (mine == NULL || sm_secret_read(mine, 0, out, LEN, &nread) != SM_OK ||
