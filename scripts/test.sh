@@ -22,7 +22,7 @@ c_suite "C tests (normal build)" build ""
 c_build build-asan "-Db_sanitize=address,undefined -Db_lundef=false"
 c_suite "C tests (ASan+UBSan)" build-asan ""
 c_build build-tsan "-Db_sanitize=thread -Db_lundef=false"
-c_suite "C tests (TSan: thread-heavy suites)" build-tsan "--suite secrets --suite enclave --suite secretmem --suite residue"
+c_suite "C tests (TSan: thread-heavy suites)" build-tsan "--suite secrets --suite enclave --suite secretmem"
 c_suite "C tests (valgrind memcheck: foundation)" build \
   "--suite foundation --wrapper 'valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --child-silent-after-fork=yes' --timeout-multiplier 4"
 install_check
