@@ -7,9 +7,10 @@
  * Address ranges a forked child does not inherit (holes.h).
  *
  * Global state and lock: `holes_lock` guards the list `spans`. It is a leaf,
- * held for list bookkeeping only. Its fork handlers (installed before its
- * first use) hold it across fork(); the child covers every span with a
- * reservation (system calls only) before it lets go.
+ * held for list bookkeeping only, and taken under pool_lock and views_lock
+ * (whose modules register their fork handlers after this one's). Its fork handlers (installed
+ * before its first use) hold it across fork(); the child covers every span with a reservation
+ * (system calls only) before it lets go.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -45,8 +46,12 @@ static void install_fork_handlers(void) {
     (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
-static void lock_holes(void) {
+void sm__holes_init(void) {
     (void)pthread_once(&holes_once, install_fork_handlers);
+}
+
+static void lock_holes(void) {
+    sm__holes_init();
     pthread_mutex_lock(&holes_lock);
 }
 

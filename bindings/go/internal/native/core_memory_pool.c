@@ -215,6 +215,7 @@ static void fork_child(void) {
 
 static void pool_init(void) {
     struct rlimit rl;
+    sm__holes_init(); /* its fork handlers first: fork() takes pool_lock, then holes_lock */
     cache_cap = CACHE_BYTES_MAX;
     if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
         rl.rlim_cur / 4 < cache_cap)

@@ -18,6 +18,14 @@
 
 #include "securememory.h"
 
+/*
+ * Installs the fork handlers of holes_lock, once. The pool and the views
+ * take holes_lock under their own locks, so they call this before they
+ * register their own handlers: prepare handlers run in the reverse order of
+ * registration, and fork() must take holes_lock last.
+ */
+void sm__holes_init(void);
+
 /* Tracks [base, base+len). Errors: SM_ERR_NOMEM. Thread-safe. */
 sm_status sm__holes_track(void *base, size_t len);
 

@@ -300,7 +300,8 @@ typedef struct sm_buffer sm_buffer;
 /**
  * Allocates a zeroed, read-write buffer of len bytes. The caller owns *out
  * and releases it with sm_buffer_free(); *out is NULL on every failure.
- * Errors: SM_ERR_INVALID (out NULL, len 0 or too large), SM_ERR_NOMEM,
+ * Errors: SM_ERR_INVALID (out NULL, len 0 or larger than SIZE_MAX / 2),
+ * SM_ERR_NOMEM (no memory or address space for len, however large),
  * SM_ERR_MLOCK (strict lock policy), SM_ERR_PROTECT, SM_ERR_UNSUPPORTED
  * (the kernel refused MADV_WIPEONFORK under SM_FORK_WIPE).
  */
