@@ -162,6 +162,26 @@ static void test_underflow_caught_by_canary(void) {
     }
 }
 
+/* Every byte between the leading guard page and the data is canary, not only the last 16. */
+static void test_canary_covers_everything_before_the_data(void) {
+    size_t ps = sm_page_size();
+    size_t sizes[] = {32, ps - 100, ps + 1};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t prefix = (ps - (sizes[i] + 16) % ps) % ps + 16; /* data is page-end aligned */
+        size_t offsets[] = {17, 100, prefix}; /* past the last 16, and the first inner byte */
+        for (size_t k = 0; k < sizeof offsets / sizeof offsets[0]; k++) {
+            if (offsets[k] > prefix)
+                continue;
+            sm_buffer *b = NULL;
+            REQUIRE(sm_buffer_new(sizes[i], &b) == SM_OK);
+            sm_buffer_data(b)[-(ptrdiff_t)offsets[k]] ^= 0x01;
+            CHECK_STATUS(sm_buffer_check(b), SM_ERR_CANARY);
+            CHECK_STATUS(sm_buffer_destroy(b), SM_ERR_CANARY);
+            sm_buffer_free(b);
+        }
+    }
+}
+
 static int compare_canary(const void *a, const void *b) {
     return memcmp(a, b, 16);
 }
@@ -479,6 +499,7 @@ int main(void) {
     RUN(test_use_after_destroy);
     RUN(test_overflow_faults_at_once);
     RUN(test_underflow_caught_by_canary);
+    RUN(test_canary_covers_everything_before_the_data);
     RUN(test_canaries_differ_between_buffers);
     RUN(test_freeze_melt_noaccess);
     RUN(test_destroy_and_purge_wipe_the_bytes);
