@@ -4,7 +4,8 @@
 // Regenerate: go generate ./... in bindings/go.
 
 /*
- * Guarded buffers: [guard page][canary | data][guard page].
+ * Guarded buffers: [guard page][canary ... canary | data][guard page]: the
+ * canary repeated over every byte in front of the data (canary.h).
  *
  * Each buffer has a mutex `mu` guarding its state and protection. The state
  * goes ALIVE -> DYING -> DEAD once. The thread that moves it to DYING (a
@@ -50,8 +51,9 @@ static int is_alive(const sm_buffer *b) {
            !sm__pages_lost(&b->region);
 }
 
-static uint8_t *canary_at(const sm_buffer *b) {
-    return b->data - CANARY_LEN;
+/* Bytes from the first inner byte to the data: all canary (at least CANARY_LEN). */
+static size_t prefix_len(const sm_buffer *b) {
+    return (size_t)(b->data - b->region.inner);
 }
 
 static sm_status buffer_destroy(sm_buffer *b, int wait_if_dying);
@@ -67,7 +69,7 @@ static sm_status place(sm_buffer *b, size_t len) {
     b->len = len;
     b->data = b->region.inner + b->region.inner_len - len;
     sm__canary_make(b->canary);
-    memcpy(canary_at(b), b->canary, CANARY_LEN);
+    sm__canary_fill(b->data, prefix_len(b), b->canary);
     return SM_OK;
 }
 
@@ -242,7 +244,7 @@ sm_prot sm_buffer_protection(const sm_buffer *b) {
 
 /* With mu held and the pages readable: 1 when the canary is intact. */
 static int canary_intact(const sm_buffer *b) {
-    return sm_equal(canary_at(b), b->canary, CANARY_LEN);
+    return sm__canary_intact(b->data, prefix_len(b), b->canary);
 }
 
 sm_status sm_buffer_check(const sm_buffer *b) {

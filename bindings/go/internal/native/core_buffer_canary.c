@@ -4,8 +4,10 @@
 // Regenerate: go generate ./... in bindings/go.
 
 /*
- * Canaries: 16 bytes in front of every buffer's data, checked when the
- * buffer is destroyed or sealed, so an underflow into them is caught.
+ * Canaries: 16 bytes repeated over everything in front of every buffer's
+ * data, from the leading guard page on, checked when the buffer is
+ * destroyed, sealed or checked, so an underflow anywhere there is caught
+ * (a write that skips the last 16 bytes included).
  *
  * A canary only has to be unpredictable to whoever could write in front
  * of the data, and different from buffer to buffer. Drawing 16 bytes from
@@ -24,6 +26,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "canary.h"
 
@@ -44,4 +47,22 @@ void sm__canary_make(uint8_t out[SM_CANARY_LEN]) {
     for (unsigned i = 0; i < sizeof in; i++)
         in[i] = (uint8_t)(n >> (8 * i));
     crypto_shorthash_siphashx24(out, in, sizeof in, key);
+}
+
+/* The canary byte k bytes before the end (k >= 1): the pattern ends right at `end`. */
+static uint8_t byte_before(const uint8_t canary[SM_CANARY_LEN], size_t k) {
+    return canary[(SM_CANARY_LEN - k % SM_CANARY_LEN) % SM_CANARY_LEN];
+}
+
+void sm__canary_fill(uint8_t *end, size_t len, const uint8_t canary[SM_CANARY_LEN]) {
+    for (size_t k = 1; k <= len; k++)
+        end[-(ptrdiff_t)k] = byte_before(canary, k);
+}
+
+int sm__canary_intact(const uint8_t *end, size_t len, const uint8_t canary[SM_CANARY_LEN]) {
+    const volatile uint8_t *p = end;
+    uint8_t diff = 0;
+    for (size_t k = 1; k <= len; k++)
+        diff |= (uint8_t)(p[-(ptrdiff_t)k] ^ byte_before(canary, k));
+    return diff == 0;
 }

@@ -287,8 +287,9 @@ SM_API sm_status sm_disable_core_dumps(void);
 /**
  * A guarded buffer: [guard page][canary | data][guard page]. The data ends
  * exactly at the trailing guard page, so a write one byte past the end
- * faults at once; a random canary of at least 16 bytes sits right before
- * the data and is checked on destroy, catching writes before the start.
+ * faults at once; a random 16-byte canary, repeated over every byte between
+ * the leading guard page and the data, is checked on destroy, seal and
+ * sm_buffer_check(), catching writes anywhere before the start.
  * Data pages are locked per the lock policy, excluded from core dumps and
  * wiped on fork under the default fork policy.
  *
