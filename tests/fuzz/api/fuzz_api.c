@@ -10,6 +10,9 @@
  * input everything is freed and the counters must be back at their
  * baseline; LeakSanitizer checks the heap at exit.
  *
+ * An operation may run with a fault injected into the page allocator
+ * (fault.h), to reach the documented failure paths.
+ *
  * Process-wide settings are fixed once (sm_init in LLVMFuzzerInitialize):
  * the default policies, and no background re-key (the interpreter re-keys
  * explicitly), so a run is deterministic. Signals, sm_exit and the backend
@@ -53,6 +56,7 @@ static const op_fn ops[] = {
     op_stats,
     op_null_handles,
     op_status_names,
+    op_fault,
 };
 #define OP_COUNT (sizeof ops / sizeof ops[0])
 
@@ -92,7 +96,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     w.in = &in;
     for (w.step = 0; w.step < MAX_OPS && fz_more(&in); w.step++) {
         uint8_t code = fz_u8(&in);
-        ops[code % OP_COUNT](&w);
+        op_fn op = ops[code % OP_COUNT];
+        if (w.fault_site != FAULT_NONE && op != op_fault) { /* armed for this one only */
+            fault_arm(w.fault_site, w.fault_skip, w.fault_status);
+            w.fault_site = FAULT_NONE;
+        }
+        op(&w);
+        if (fault_disarm()) {
+            fuzz_trace("  (the injected fault fired)");
+            check_real_protections(&w); /* what a failure left behind is what is reported */
+        }
         check_open_views(&w);
         stats_check_live(&w);
     }

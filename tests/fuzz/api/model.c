@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
+#include "maps.h"
 #include "model.h"
 
 const char model_not_set;
@@ -56,6 +57,19 @@ m_enclave *pick_enclave(world *w) {
 
 m_stream *pick_stream(world *w) {
     return &w->t[fz_below(w->in, MAX_STREAMS)];
+}
+
+int expect_status(const char *call, unsigned doc, sm_status got, sm_status want) {
+    if (fault_fired() && got == fault_status() && got != want) {
+        FUZZ_STATUS(call, doc, got, got); /* documented? */
+        return 1;
+    }
+    FUZZ_CHECK(!fault_fired() || got == want || got == fault_status(),
+               "%s returned %s with an injected %s, expected %s or %s", call, sm_status_name(got),
+               sm_status_name(fault_status()), sm_status_name(want),
+               sm_status_name(fault_status()));
+    FUZZ_STATUS(call, doc, got, want);
+    return 0;
 }
 
 void buffer_drop(world *w, m_buffer *b) {
@@ -133,6 +147,29 @@ void buffer_check_state(const m_buffer *b) {
 void buffer_check_bytes(const m_buffer *b) {
     if (b->alive && b->prot != SM_PROT_NONE)
         FUZZ_BYTES("buffer data", sm_buffer_data(b->h), b->bytes, b->len);
+}
+
+static void real_buffer(const m_buffer *b) {
+    const uint8_t *data = sm_buffer_data(b->h);
+    int first = maps_prot(data), last = maps_prot(data + b->len - 1);
+    FUZZ_CHECK(first == (int)b->prot && last == (int)b->prot,
+               "a buffer reported (and modelled) with protection %d is %d/%d in /proc/self/maps",
+               (int)b->prot, first, last);
+}
+
+void check_real_protections(const world *w) {
+    FUZZ_CHECK(maps_snapshot() == 0, "cannot read /proc/self/maps");
+    for (size_t i = 0; i < MAX_BUFFERS; i++)
+        if (w->b[i].h != NULL && w->b[i].alive)
+            real_buffer(&w->b[i]);
+    for (size_t i = 0; i < MAX_SECRETS; i++) {
+        const m_secret *s = &w->s[i];
+        if (s->h == NULL || s->closed || s->kind != SM_KIND_PROTECTED || s->home == NULL)
+            continue;
+        int want = s->acquires > 0 ? SM_PROT_READ : SM_PROT_NONE, got = maps_prot(s->home);
+        FUZZ_CHECK(got == want, "a PROTECTED secret with %u accesses open is %d in /proc/self/maps",
+                   s->acquires, got);
+    }
 }
 
 void world_clear(world *w) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fault.h"
 #include "fuzz_input.h"
 #include "securememory.h"
 
@@ -46,6 +47,7 @@ typedef struct m_secret {
     int known;      /* random secrets: learnt at the first access */
     unsigned acquires;
     const uint8_t *view; /* from the last acquire, while acquires > 0 */
+    const uint8_t *home; /* PROTECTED: where its bytes live (seen at an access) */
 } m_secret;
 
 typedef struct m_enclave {
@@ -69,8 +71,11 @@ typedef struct world {
     m_secret s[MAX_SECRETS];
     m_enclave e[MAX_ENCLAVES];
     m_stream t[MAX_STREAMS];
-    unsigned purges; /* sm_purge calls so far in this input */
-    size_t held;     /* plaintext bytes modelled now (budget) */
+    unsigned purges;       /* sm_purge calls so far in this input */
+    fault_site fault_site; /* armed for the next operation (op_fault) */
+    unsigned fault_skip;
+    sm_status fault_status;
+    size_t held; /* plaintext bytes modelled now (budget) */
     fz *in;
     unsigned step;
 } world;
@@ -89,6 +94,14 @@ void model_hold(world *w, size_t len);
 /* The largest length a new object may have now: the budget's room, at most one past the
  * largest pooled slot (512 pages). */
 size_t model_len_room(const world *w);
+
+/*
+ * Checks a call's status: documented for the call (doc), and equal to want,
+ * or to the injected status when an armed fault fired during the call;
+ * returns 1 in that last case (the operation then checks what the header
+ * promises on failure), else 0.
+ */
+int expect_status(const char *call, unsigned doc, sm_status got, sm_status want);
 
 /* Slot pickers: an index from the input. */
 m_buffer *pick_buffer(world *w);
@@ -116,6 +129,13 @@ void buffer_check_state(const m_buffer *b);
 
 /* The bytes of a live, readable buffer equal the model. */
 void buffer_check_bytes(const m_buffer *b);
+
+/*
+ * The protections the kernel applies (maps.h) agree with what the library
+ * reports for every live buffer, and every open PROTECTED secret with no
+ * access open is no-access at rest.
+ */
+void check_real_protections(const world *w);
 
 /* Frees everything; the world is empty afterwards. */
 void world_clear(world *w);
@@ -158,5 +178,6 @@ void op_rekey(world *w);
 void op_stats(world *w);
 void op_null_handles(world *w);
 void op_status_names(world *w);
+void op_fault(world *w);
 
 #endif

@@ -45,6 +45,7 @@ void op_stats(world *w) {
     FUZZ_STATUS("sm_stats_get", ST(SM_ERR_INVALID), sm_stats_get(NULL), SM_ERR_INVALID);
     FUZZ_STATUS("sm_stats_get", ST(SM_ERR_INVALID), sm_stats_get(&st), SM_ERR_INVALID); /* size 0 */
     stats_check_live(w);
+    check_real_protections(w);
 }
 
 /* Every documented NULL-handle behaviour, and NULL out-parameters. */
@@ -116,4 +117,22 @@ void op_status_names(world *w) {
     FUZZ_CHECK(name != NULL && text != NULL && text[0] != '\0', "no name or text for %d", code);
     const char *want = code >= 0 && code < SM_STATUS_COUNT ? names[code] : "SM_ERR_UNKNOWN";
     FUZZ_CHECK(strcmp(name, want) == 0, "sm_status_name(%d) is %s, expected %s", code, name, want);
+}
+
+/*
+ * site (%3: pages, lock, protect), skip (%4), status (&1: NOMEM or MLOCK for
+ * pages). Arms a fault (fault.h) for the next operation only.
+ */
+void op_fault(world *w) {
+    static const fault_site sites[] = {FAULT_ACQUIRE, FAULT_LOCK, FAULT_PROTECT};
+    fault_site site = sites[fz_below(w->in, 3)];
+    unsigned skip = (unsigned)fz_below(w->in, 4);
+    int mlock = fz_u8(w->in) & 1;
+    sm_status st = site == FAULT_PROTECT         ? SM_ERR_PROTECT
+                   : site == FAULT_LOCK || mlock ? SM_ERR_MLOCK
+                                                 : SM_ERR_NOMEM;
+    w->fault_site = site;
+    w->fault_skip = skip;
+    w->fault_status = st;
+    fuzz_trace("fault: call %u to site %d fails with %s", skip + 1, (int)site, sm_status_name(st));
 }

@@ -90,7 +90,7 @@ OPS = [
     "secret_close", "secret_free", "secret_state",
     "enclave_new", "enclave_open", "enclave_open_into", "enclave_free",
     "stream_new", "stream_write", "stream_read", "stream_take", "stream_free",
-    "purge", "rekey", "stats", "null_handles", "status_names",
+    "purge", "rekey", "stats", "null_handles", "status_names", "fault",
 ]
 
 
@@ -247,6 +247,14 @@ def status_name(code):
     return op("status_names", u8(code))
 
 
+F_PAGES, F_LOCK, F_PROTECT = 0, 1, 2
+
+
+def fault(site, skip=0, mlock=False):
+    """The next operation's (skip+1)-th call to site fails (pages: NOMEM, or MLOCK)."""
+    return op("fault", u8(site), u8(skip), u8(1 if mlock else 0))
+
+
 API_SEEDS = {
     "buffer-lifecycle": [
         buffer_new(0, FROM_BYTES, byte_len(100)), buffer_read(0), buffer_write(0, 10, 20),
@@ -341,12 +349,55 @@ API_SEEDS = {
         stream_new(0, absurd=True), stream_new(0, 8, no_out=True), stream_new(1, 8),
         stream_write(1, 5, null_data=True), stream_write(1, 0, null_data=True),
     ],
+    "faults": [
+        fault(F_PAGES), buffer_new(0, FROM_BYTES, small(32)), fault(F_PAGES, mlock=True),
+        secret_new(0, PROTECTED, small(16)), secret_new(0, PROTECTED, small(16)),
+        fault(F_PROTECT), acquire(0), fault(F_LOCK), acquire(0), acquire(0), release(0),
+        buffer_new(1, FROM_BYTES, small(40)), fault(F_PROTECT), protect(1, READ),
+        fault(F_PAGES, 1), seal(1, 0), enclave_new(0, E_BYTES, small(24)),
+        fault(F_PAGES), enclave_open(0, 2), fault(F_PROTECT), open_into(0, 3, True, READ),
+        open_into(0, 4, True, NONE), secret_new(1, ENCLAVE, any_len(5000)),
+        fault(F_PAGES), acquire(1), stream_new(0, 8), fault(F_PAGES), stream_write(0, 20),
+        stream_write(0, 20), fault(F_PAGES), stream_read(0, 12), fault(F_PAGES), stream_next(0, 5),
+        fault(F_PAGES), stream_flush(0, 5), purge(), fault(F_PAGES), rekey(),
+        fault(F_PAGES), enclave_new(1, E_RANDOM, small(8)),
+    ],
     "open-into-mismatch": [
         enclave_new(0, E_BYTES, small(16)), buffer_new(0, NEW, small(17)), open_into(0, 0, False),
         buffer_new(1, NEW, small(16)), destroy(1), open_into(0, 1, False),
         buffer_new(2, NEW, small(16)), protect(2, NONE), open_into(0, 2, False), buffer_read(2),
         enclave_open(0, 3, no_out=True),
     ],
+}
+
+# Reproducers of core findings (docs/fuzzing.md), replayed by run.sh from
+# tests/fuzz/regressions/api/: each fails until its bug is fixed.
+API_REGRESSIONS = {
+    # sm_stream_read/next/flush return SM_ERR_PROTECT, which their comments do not list.
+    "stream-read-protect-undocumented": [
+        stream_new(0, 8), stream_write(0, 20), fault(F_PROTECT), stream_read(0, 12)],
+    "stream-next-protect-undocumented": [
+        stream_new(0, 8), stream_write(0, 20), fault(F_PROTECT), stream_next(0, 1)],
+    "stream-flush-protect-undocumented": [
+        stream_new(0, 8), stream_write(0, 20), fault(F_PROTECT), stream_flush(0, 1)],
+    # sm_buffer_check of a no-access buffer returns SM_ERR_PROTECT, not in its comment.
+    "check-protect-undocumented": [
+        buffer_new(0, NEW, small(8)), protect(0, NONE), fault(F_PROTECT), check(0)],
+    # sm_buffer_check of a no-access buffer: SM_OK, reported NONE, but left readable.
+    "check-leaves-readable": [
+        buffer_new(0, NEW, small(8)), protect(0, NONE), fault(F_PROTECT, 1), check(0),
+        buffer_read(0)],
+    # sm_enclave_open_into a read-only or no-access buffer: SM_OK, but left writable.
+    "open-into-leaves-writable": [
+        enclave_new(0, E_BYTES, small(24)), fault(F_PROTECT, 1), open_into(0, 4, True, NONE)],
+    # sm_buffer_destroy of a read-only buffer with a broken canary: SM_OK, not SM_ERR_CANARY.
+    "destroy-misses-canary": [
+        buffer_new(0, NEW, small(8)), break_canary(0, 1, 1), protect(0, READ), fault(F_PROTECT),
+        destroy(0)],
+    # sm_secret_release of a PROTECTED secret: SM_OK, but its pages stay readable at rest.
+    "release-leaves-readable": [
+        secret_new(0, PROTECTED, small(8)), acquire(0), fault(F_PROTECT), release(0),
+        secret_state(0)],
 }
 
 # ---------------------------------------------------------------- fuzz_tamper cases
@@ -442,8 +493,8 @@ JSON_EDGES = {
 }
 
 
-def write(dirname, name, data):
-    path = os.path.join(FUZZ, "corpus", dirname, name)
+def write(dirname, name, data, top="corpus"):
+    path = os.path.join(FUZZ, top, dirname, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(data)
@@ -480,6 +531,8 @@ def vector_seeds():
 def main():
     for name, ops in API_SEEDS.items():
         write("api", name + ".bin", b"".join(ops))
+    for name, ops in API_REGRESSIONS.items():
+        write("api", name + ".bin", b"".join(ops), top="regressions")
     for name, data in TAMPER_SEEDS.items():
         write("tamper", name + ".bin", data)
     vector_seeds()
