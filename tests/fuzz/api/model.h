@@ -46,6 +46,7 @@ typedef struct m_secret {
     uint8_t *bytes; /* len bytes, valid when known */
     int known;      /* random secrets: learnt at the first access */
     unsigned acquires;
+    int exposed;         /* PROTECTED: readable with no access (a failed re-protection) */
     const uint8_t *view; /* from the last acquire, while acquires > 0 */
     const uint8_t *home; /* PROTECTED: where its bytes live (seen at an access) */
 } m_secret;

@@ -117,10 +117,22 @@ void op_secret_release(world *w) {
         return;
     sm_status st = sm_secret_release(s->h);
     fuzz_trace("secret.release held=%u -> %s", s->acquires, sm_status_name(st));
-    FUZZ_STATUS("sm_secret_release", ST(SM_ERR_INVALID), st,
-                s->acquires > 0 ? SM_OK : SM_ERR_INVALID);
-    if (st == SM_OK && --s->acquires == 0)
+    int injected = expect_status("sm_secret_release", ST(SM_ERR_INVALID) | ST(SM_ERR_PROTECT), st,
+                                 s->acquires > 0 ? SM_OK : SM_ERR_INVALID);
+    if ((st == SM_OK || injected) && s->acquires > 0 && --s->acquires == 0) {
         s->view = NULL;
+        /* "the pages stay read-only until the next access or the close tries again" */
+        s->exposed = injected;
+    }
+}
+
+/*
+ * An access of s ended (with_bytes, read): a failed re-protection leaves a
+ * PROTECTED secret readable with no access, a successful one hides it.
+ */
+static void released(m_secret *s, int failed) {
+    if (s->acquires == 0 && s->kind == SM_KIND_PROTECTED)
+        s->exposed = failed;
 }
 
 typedef struct seen {
@@ -153,7 +165,13 @@ void op_secret_with_bytes(world *w) {
     sm_status st = sm_secret_with_bytes(s->h, with_bytes_cb, &v);
     fuzz_trace("secret.with_bytes rc=%d -> %s", v.rc, sm_status_name(st));
     int failed = expect_status("sm_secret_with_bytes", DOC_WITH_BYTES, st, want);
-    FUZZ_CHECK(v.calls == (s->closed || failed ? 0 : 1), "the callback ran %d times", v.calls);
+    /* An injected failure stops the access at its start (no call), or at its release: */
+    FUZZ_CHECK(s->closed ? v.calls == 0
+               : failed  ? v.calls <= 1
+                         : v.calls == 1,
+               "the callback ran %d times", v.calls);
+    if (!s->closed && v.calls == 1)
+        released(s, failed);
     if (v.calls == 1)
         FUZZ_CHECK(sm_secret_last_callback_result() == v.rc,
                    "sm_secret_last_callback_result gave %d after the callback returned %d",
@@ -198,9 +216,13 @@ void op_secret_read(world *w) {
     sm_status st = sm_secret_read(s->h, off, dst.p, cap, &n);
     fuzz_trace("secret.read off=%zu cap=%zu len=%zu -> %s n=%zu", off, cap, s->len,
                sm_status_name(st), n);
-    (void)expect_status("sm_secret_read", DOC_READ, st, want);
-    size_t expect_n = st == SM_OK ? (s->len - off < cap ? s->len - off : cap) : 0;
+    int failed = expect_status("sm_secret_read", DOC_READ, st, want);
+    size_t full = want == SM_OK ? (s->len - off < cap ? s->len - off : cap) : 0;
+    /* A failed release reports the bytes copied (*nread); a failed acquire none. */
+    size_t expect_n = st == SM_OK || (failed && n > 0) ? full : 0;
     FUZZ_CHECK(n == expect_n, "sm_secret_read reported %zu bytes, expected %zu", n, expect_n);
+    if (want == SM_OK && (st == SM_OK || n > 0))
+        released(s, failed);
     mem_after_copy(&dst, n, "sm_secret_read");
     if (n > 0 && s->known)
         FUZZ_BYTES("sm_secret_read", dst.p, s->bytes + off, n);

@@ -8,7 +8,8 @@
     (ST(SM_ERR_INVALID) | ST(SM_ERR_CLOSED) | ST(SM_ERR_NOMEM) | ST(SM_ERR_MLOCK) |                \
      ST(SM_ERR_PROTECT))
 #define DOC_READ                                                                                   \
-    (ST(SM_ERR_INVALID) | ST(SM_ERR_EOF) | ST(SM_ERR_AUTH) | ST(SM_ERR_NOMEM) | ST(SM_ERR_MLOCK))
+    (ST(SM_ERR_INVALID) | ST(SM_ERR_EOF) | ST(SM_ERR_AUTH) | ST(SM_ERR_NOMEM) | ST(SM_ERR_MLOCK) | \
+     ST(SM_ERR_PROTECT))
 
 /* A chunk size (how u8, value u32, absurd u8): the default (0), small, around pages, absurd. */
 static size_t pick_chunk(world *w, int *impossible) {
