@@ -212,8 +212,11 @@ sm_status sm__buffer_with_data(sm_buffer *b, sm_prot during, int after, sm_data_
             b->prot = during;
             st = fn(ctx, b->data, b->len);
             sm_prot target = after_prot(after, before);
-            if (target != during && sm__pages_protect(&b->region, target) == SM_OK)
-                b->prot = target;
+            sm_status back = target == during ? SM_OK : sm__pages_protect(&b->region, target);
+            if (back == SM_OK)
+                b->prot = target; /* else it stays `during`, as the pages do */
+            else if (st == SM_OK)
+                st = back;
         }
     }
     pthread_mutex_unlock(&b->mu);
@@ -257,8 +260,12 @@ sm_status sm_buffer_check(const sm_buffer *b) {
         st = m->prot == SM_PROT_NONE ? sm__pages_protect(&m->region, SM_PROT_READ) : SM_OK;
         if (st == SM_OK) {
             st = canary_intact(m) ? SM_OK : SM_ERR_CANARY;
-            if (m->prot == SM_PROT_NONE)
-                (void)sm__pages_protect(&m->region, SM_PROT_NONE);
+            sm_status back =
+                m->prot == SM_PROT_NONE ? sm__pages_protect(&m->region, SM_PROT_NONE) : SM_OK;
+            if (back != SM_OK) {
+                m->prot = SM_PROT_READ; /* what the pages are now */
+                st = st == SM_OK ? back : st;
+            }
         }
     }
     pthread_mutex_unlock(&m->mu);
@@ -275,19 +282,22 @@ sm_status sm_buffer_check(const sm_buffer *b) {
 static sm_status teardown(sm_buffer *b) {
     sm_status st = SM_OK;
     /* Lost pages (a forked child under SM_BACKEND_SECRETMEM) are not here to wipe. */
-    int writable =
-        !sm__pages_lost(&b->region) &&
-        (b->prot == SM_PROT_READWRITE || sm__pages_protect(&b->region, SM_PROT_READWRITE) == SM_OK);
+    int lost = sm__pages_lost(&b->region);
+    int writable = !lost && (b->prot == SM_PROT_READWRITE ||
+                             sm__pages_protect(&b->region, SM_PROT_READWRITE) == SM_OK);
+    if ((writable || (!lost && b->prot == SM_PROT_READ)) && !canary_intact(b))
+        st = SM_ERR_CANARY;
     if (writable) {
-        if (!canary_intact(b))
-            st = SM_ERR_CANARY;
         sm_wipe(b->region.inner, b->region.inner_len);
-    }
-    sm__registry_remove(b->slot);
-    if (writable)
+        sm__registry_remove(b->slot);
         sm__pages_release_wiped(&b->region);
-    else
-        sm__pages_release(&b->region);
+    } else if (lost || sm__pages_release(&b->region)) {
+        sm__registry_remove(b->slot); /* nothing here, or wiped on a second try */
+    } else {
+        /* Released unwiped (never reused): the fault path still wipes it. */
+        sm__registry_keep_region(b->slot);
+        st = st == SM_OK ? SM_ERR_PROTECT : st;
+    }
     sm__stat_sub(SM_CTR_LIVE_BUFFERS, 1);
     sm__stat_sub(SM_CTR_BYTES_IN_USE, b->len);
     b->slot = SM_REGISTRY_NONE;

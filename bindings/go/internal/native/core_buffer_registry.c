@@ -178,6 +178,19 @@ void sm__registry_remove(size_t i) {
     pthread_mutex_unlock(&reg_lock);
 }
 
+void sm__registry_keep_region(size_t i) {
+    if (i == SM_REGISTRY_NONE)
+        return;
+    pthread_mutex_lock(&reg_lock);
+    slot *s = slot_at(i);
+    while (s->pinned && !pthread_equal(s->pinner, pthread_self()))
+        pthread_cond_wait(&reg_unpinned, &reg_lock);
+    s->obj = NULL;
+    s->purge = NULL;
+    live_count--; /* stays live (never freed), but no object's */
+    pthread_mutex_unlock(&reg_lock);
+}
+
 /* Pins slot i if it has a purge function; returns it (and obj) or NULL. */
 static sm_purge_fn pin(size_t i, void **obj) {
     slot *s = slot_at(i);

@@ -152,14 +152,26 @@ sm_status sm_enclave_open(const sm_enclave *e, sm_buffer **out) {
     return st;
 }
 
+typedef struct open_into_job {
+    const sm_enclave *e;
+    int decrypted; /* the plaintext is in the destination */
+} open_into_job;
+
 static sm_status decrypt_into(void *ctx, uint8_t *data, size_t len) {
-    const sm_enclave *e = ctx;
-    if (len != e->len)
+    open_into_job *job = ctx;
+    if (len != job->e->len)
         return SM_ERR_INVALID;
-    sm_status st = sm__enclave_decrypt(e, data);
+    sm_status st = sm__enclave_decrypt(job->e, data);
     if (st != SM_OK)
         sm_wipe(data, len);
+    job->decrypted = st == SM_OK;
     return st;
+}
+
+static sm_status wipe_data(void *ctx, uint8_t *data, size_t len) {
+    (void)ctx;
+    sm_wipe(data, len);
+    return SM_OK;
 }
 
 sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst) {
@@ -171,8 +183,11 @@ sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst) {
     if (size != e->len)
         return SM_ERR_INVALID;
     /* Under dst's lock: a concurrent purge cannot unmap it mid-decrypt. */
+    open_into_job job = {e, 0};
     sm_status st =
-        sm__buffer_with_data(dst, SM_PROT_READWRITE, SM__PROT_READABLE, decrypt_into, (void *)e);
+        sm__buffer_with_data(dst, SM_PROT_READWRITE, SM__PROT_READABLE, decrypt_into, &job);
+    if (st == SM_ERR_PROTECT && job.decrypted) /* it stayed writable: deliver nothing */
+        (void)sm__buffer_with_data(dst, SM_PROT_READWRITE, SM__PROT_RESTORE, wipe_data, NULL);
     sm__registers_clear();
     return st;
 }
@@ -193,10 +208,9 @@ sm_status sm_buffer_seal(sm_buffer *b, sm_enclave **out) {
         return st;
     st = sm__buffer_with_data(b, SM_PROT_READ, SM__PROT_RESTORE, seal_data, out);
     sm__registers_clear();
-    if (st != SM_OK)
-        return st;
-    st = sm_buffer_destroy(b);
-    if (st != SM_OK) {
+    if (st == SM_OK)
+        st = sm_buffer_destroy(b);
+    if (st != SM_OK) { /* sealed, but the buffer could not be restored or destroyed */
         sm_enclave_free(*out);
         *out = NULL;
     }

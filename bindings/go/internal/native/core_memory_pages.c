@@ -214,14 +214,15 @@ void sm__pages_release_wiped(sm_region *r) {
     memset(r, 0, sizeof *r);
 }
 
-void sm__pages_release(sm_region *r) {
+int sm__pages_release(sm_region *r) {
     if (r->base == NULL)
-        return;
+        return 1;
     if (!sm__pages_lost(r) && mprotect(r->inner, r->inner_len, PROT_READ | PROT_WRITE) == 0) {
         sm_wipe(r->inner, r->inner_len);
         sm__pages_release_wiped(r);
-        return;
+        return 1;
     }
+    int gone = sm__pages_lost(r) || r->pool == NULL; /* unmapped, or not in this process */
     if (sm__pages_lost(r))
         forget(r);
     else if (r->pool != NULL)
@@ -229,4 +230,5 @@ void sm__pages_release(sm_region *r) {
     else
         own_release(r);
     memset(r, 0, sizeof *r);
+    return gone;
 }

@@ -271,12 +271,17 @@ static sm_status first_reader(sm_secret *s) {
 }
 
 /* With mu held: hides the bytes again (no reader left, none waiting). */
-static void hide(sm_secret *s) {
-    s->exposed = 0;
+static sm_status hide(sm_secret *s) {
     if (s->kind == SM_KIND_PROTECTED) {
-        (void)sm_buffer_noaccess(s->buf);
-        return;
+        /* No access again; if that fails the bytes stay exposed (and say so:
+         * sm_buffer_protection), and the next settle or the close tries again. */
+        sm_status st = sm_buffer_noaccess(s->buf);
+        if (st == SM_ERR_CLOSED) /* purged, or lost in a child: nothing to hide */
+            st = SM_OK;
+        s->exposed = st != SM_OK;
+        return st;
     }
+    s->exposed = 0;
     if (s->view.read != NULL && lost(s)) {
         memset(&s->view, 0, sizeof s->view); /* not in this process: nothing to wipe or give */
     } else if (s->view.read != NULL) {
@@ -286,13 +291,15 @@ static void hide(sm_secret *s) {
         s->buf = NULL;
     }
     s->plain = NULL;
+    return SM_OK;
 }
 
 /* With mu held: hides exposed bytes nobody is coming for any more. */
-static void settle(sm_secret *s) {
+static sm_status settle(sm_secret *s) {
     if (s->exposed && s->readers == 0 &&
         atomic_load_explicit(&s->waiting, memory_order_acquire) == 0)
-        hide(s);
+        return hide(s);
+    return SM_OK;
 }
 
 sm_status sm_secret_acquire(sm_secret *s, const uint8_t **data, size_t *len) {
@@ -311,7 +318,7 @@ sm_status sm_secret_acquire(sm_secret *s, const uint8_t **data, size_t *len) {
             *len = s->len;
         }
     }
-    settle(s);
+    (void)settle(s); /* an earlier failed hide: tried again, the access stands */
     pthread_mutex_unlock(&s->mu);
     return st;
 }
@@ -325,7 +332,7 @@ sm_status sm_secret_release(sm_secret *s) {
         st = SM_OK;
         if (--s->readers == 0) {
             s->exposed = 1; /* handed over if a reader is waiting for mu, */
-            settle(s);      /* else hidden now */
+            st = settle(s); /* else hidden now */
             pthread_cond_broadcast(&s->changed);
         }
     }
@@ -344,9 +351,10 @@ sm_status sm_secret_with_bytes(sm_secret *s, sm_bytes_fn fn, void *ctx) {
     if (st != SM_OK)
         return st;
     int rc = fn(ctx, data, len);
-    (void)sm_secret_release(s);
+    sm_status released = sm_secret_release(s);
     last_callback_result = rc;
-    return rc == 0 ? SM_OK : SM_ERR_CALLBACK;
+    /* A failed re-protection outranks the callback's result (still kept above). */
+    return released != SM_OK ? released : rc != 0 ? SM_ERR_CALLBACK : SM_OK;
 }
 
 int sm_secret_last_callback_result(void) {
@@ -370,8 +378,8 @@ sm_status sm_secret_read(sm_secret *s, size_t offset, uint8_t *dst, size_t cap, 
         memcpy(dst, data + offset, n);
         *nread = n;
     }
-    (void)sm_secret_release(s); /* clears the registers the copy used */
-    return st;
+    sm_status released = sm_secret_release(s); /* clears the registers the copy used */
+    return st == SM_OK ? released : st;
 }
 
 size_t sm_secret_size(const sm_secret *s) {
@@ -411,7 +419,7 @@ static sm_status secret_close(sm_secret *s, int wait_if_closing) {
     while (s->readers > 0 && !lost(s))
         pthread_cond_wait(&s->changed, &s->mu);
     if (s->exposed)
-        hide(s);
+        (void)hide(s); /* a failure here is met by the teardown's wipe */
     pthread_mutex_unlock(&s->mu);
 
     teardown(s);

@@ -73,9 +73,11 @@ sm_status sm__pages_protect(const sm_region *r, sm_prot prot);
  * Makes the inner pages writable, wipes them, unlocks them and gives them
  * back: a pooled slot returns to the pool (PROT_NONE, unlocked), an own
  * mapping is unmapped. Lost pages (sm__pages_lost) are only forgotten.
- * *r is zeroed.
+ * Returns 1 when the pages were wiped (or unmapped); 0 when they could not
+ * be made writable: a pooled slot is then given up unwiped, no-access and
+ * never reused. *r is zeroed.
  */
-void sm__pages_release(sm_region *r);
+int sm__pages_release(sm_region *r);
 
 /*
  * sm__pages_release() for a caller that already made all inner pages

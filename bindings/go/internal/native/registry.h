@@ -39,6 +39,14 @@ void sm__registry_set_purge(size_t slot, sm_purge_fn purge);
 /* Removes the entry; waits while another thread's purge has it pinned. */
 void sm__registry_remove(size_t slot);
 
+/*
+ * Keeps the entry's region for the fault path's wipe for good, and nothing
+ * else (no owner, no purge function): for memory given up unwiped because
+ * it could not be made writable. Waits while another thread's purge has it
+ * pinned. The entry is never reused.
+ */
+void sm__registry_keep_region(size_t slot);
+
 /* Calls every entry's purge function once (entries added meanwhile may be missed). */
 void sm__registry_purge_each(void);
 

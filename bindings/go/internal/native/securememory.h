@@ -345,7 +345,10 @@ SM_API sm_prot sm_buffer_protection(const sm_buffer *b);
 
 /**
  * Verifies the canary now. Errors: SM_ERR_INVALID, SM_ERR_CLOSED,
- * SM_ERR_CANARY (something wrote before the start of the data).
+ * SM_ERR_CANARY (something wrote before the start of the data),
+ * SM_ERR_PROTECT (a no-access buffer could not be made readable for the
+ * check, or no-access again after it: it then stays read-only, and
+ * sm_buffer_protection() says so).
  */
 SM_API sm_status sm_buffer_check(const sm_buffer *b);
 
@@ -354,7 +357,9 @@ SM_API sm_status sm_buffer_check(const sm_buffer *b);
  * The handle stays valid and reports not alive. Idempotent: destroying a
  * destroyed buffer returns SM_OK. Errors: SM_ERR_INVALID (b NULL),
  * SM_ERR_CANARY (the canary was corrupted; the memory is still wiped and
- * released).
+ * released), SM_ERR_PROTECT (the pages could not be made writable to wipe
+ * them, e.g. at vm.max_map_count: they are given up unwiped, no-access and
+ * never reused, and the fault path's wipe still covers them).
  */
 SM_API sm_status sm_buffer_destroy(sm_buffer *b);
 
@@ -462,7 +467,9 @@ SM_API sm_status sm_enclave_open(const sm_enclave *e, sm_buffer **out);
  * no-access one is made writable for the decrypt and left read-only. On a
  * decryption failure the buffer's data is wiped; a wrong-size buffer is
  * left untouched. The buffer's lock is held meanwhile, so a concurrent
- * sm_purge waits rather than unmapping it.
+ * sm_purge waits rather than unmapping it. If the buffer cannot be made
+ * read-only again, its data is wiped, it stays writable
+ * (sm_buffer_protection() says so) and the call returns SM_ERR_PROTECT.
  * Errors: SM_ERR_INVALID (wrong size), SM_ERR_CLOSED (dst destroyed),
  * SM_ERR_AUTH, SM_ERR_PROTECT, and SM_ERR_NOMEM / SM_ERR_MLOCK (the coffer
  * makes its key on first use).
@@ -528,7 +535,9 @@ typedef int (*sm_bytes_fn)(void *ctx, const uint8_t *data, size_t len);
  * through it faults. A nonzero return from fn gives SM_ERR_CALLBACK, and
  * the value is kept for sm_secret_last_callback_result() on this thread.
  * Errors: SM_ERR_INVALID (s or fn NULL), SM_ERR_CLOSED, SM_ERR_CALLBACK,
- * and sm_secret_acquire()'s errors.
+ * and the errors of sm_secret_acquire() and sm_secret_release() (the
+ * release's SM_ERR_PROTECT outranks SM_ERR_CALLBACK; fn's value is still
+ * kept for sm_secret_last_callback_result()).
  */
 SM_API sm_status sm_secret_with_bytes(sm_secret *s, sm_bytes_fn fn, void *ctx);
 
@@ -555,7 +564,10 @@ SM_API sm_status sm_secret_acquire(sm_secret *s, const uint8_t **data, size_t *l
  * re-protects the pages (PROTECTED) or wipes the plaintext (ENCLAVE) —
  * unless another reader is already waiting, which then takes the open bytes
  * over instead of unprotecting them again.
- * Errors: SM_ERR_INVALID (s NULL, or no access is outstanding).
+ * Errors: SM_ERR_INVALID (s NULL, or no access is outstanding),
+ * SM_ERR_PROTECT (PROTECTED: the access has ended, but the pages could not
+ * be made inaccessible again; they stay read-only until the next access or
+ * the close tries again).
  */
 SM_API sm_status sm_secret_release(sm_secret *s);
 
@@ -563,7 +575,8 @@ SM_API sm_status sm_secret_release(sm_secret *s);
  * Copies up to cap bytes starting at offset into dst (caller memory: the
  * copy is the caller's to wipe). *nread receives the count copied.
  * Errors: SM_ERR_INVALID (NULL arguments, cap 0), SM_ERR_EOF (offset at or
- * past the end; *nread = 0), SM_ERR_CLOSED, and acquire's errors.
+ * past the end; *nread = 0), SM_ERR_CLOSED, acquire's errors, and
+ * release's SM_ERR_PROTECT (the bytes were copied: *nread says how many).
  */
 SM_API sm_status sm_secret_read(sm_secret *s, size_t offset, uint8_t *dst, size_t cap,
                                 size_t *nread);
@@ -625,7 +638,8 @@ SM_API sm_status sm_stream_write(sm_stream *s, const void *data, size_t len);
  * Moves up to cap bytes from the front of the stream into dst, across chunk
  * boundaries. *nread receives the count. Errors: SM_ERR_INVALID,
  * SM_ERR_EOF (the stream is empty; *nread = 0), SM_ERR_AUTH (a chunk was
- * sealed before a purge), SM_ERR_NOMEM, SM_ERR_MLOCK.
+ * sealed before a purge), SM_ERR_NOMEM, SM_ERR_MLOCK, SM_ERR_PROTECT (a
+ * chunk's guarded memory could not change protection; nothing was moved).
  */
 SM_API sm_status sm_stream_read(sm_stream *s, uint8_t *dst, size_t cap, size_t *nread);
 
@@ -633,7 +647,7 @@ SM_API sm_status sm_stream_read(sm_stream *s, uint8_t *dst, size_t cap, size_t *
  * Moves the next chunk (at most chunk_size bytes) out of the stream into a
  * new guarded read-only buffer owned by the caller.
  * Errors: SM_ERR_INVALID, SM_ERR_EOF (empty), SM_ERR_AUTH, SM_ERR_NOMEM,
- * SM_ERR_MLOCK.
+ * SM_ERR_MLOCK, SM_ERR_PROTECT.
  */
 SM_API sm_status sm_stream_next(sm_stream *s, sm_buffer **out);
 
