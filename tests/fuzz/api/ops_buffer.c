@@ -172,8 +172,10 @@ void op_buffer_seal(world *w) {
     sm_status st = sm_buffer_seal(b->h, &h);
     fuzz_trace("buffer.seal len=%zu -> %s", b->len, sm_status_name(st));
     int failed = expect_status("sm_buffer_seal", DOC_SEAL, st, want);
-    if (failed) { /* "On failure the buffer is left alive and unchanged." */
+    if (failed) { /* "left alive with its data unchanged (and read-only ... SM_ERR_PROTECT)" */
         FUZZ_CHECK(h == NULL, "sm_buffer_seal failed but left *out set");
+        if (st == SM_ERR_PROTECT && sm_buffer_protection(b->h) == SM_PROT_READ)
+            b->prot = SM_PROT_READ;
         buffer_check_state(b);
         buffer_check_bytes(b);
         return;
