@@ -67,15 +67,8 @@ overhead = {r["kind"]: r for r in (json.loads(l[9:]) for l in ovh.read_text().sp
 scale = [json.loads(l[6:]) for l in (res / "go-binding-scale.txt").read_text().splitlines()
          if l.startswith("SCALE ")] if (res / "go-binding-scale.txt").exists() else []
 
-
-def fmt(ns):
-    if ns is None:
-        return "–"
-    if ns >= 1e6:
-        return f"{ns / 1e6:,.2f} ms"
-    if ns >= 1e3:
-        return f"{ns / 1e3:,.2f} µs"
-    return f"{ns:,.0f} ns"
+sys.path.insert(0, "bench")  # the report's own formatting (the hook runs from the root)
+from report import fmt_ns as fmt  # noqa: E402
 
 
 # (job, ours, memguard's counterpart, what memguard does, shared): shared

@@ -45,15 +45,8 @@ rows = [json.loads(l) for l in (res / "node.jsonl").read_text().splitlines() if 
 c = [json.loads(l) for l in (res / "c.jsonl").read_text().splitlines() if l.strip()] if (res / "c.jsonl").exists() else []
 scale = json.loads((res / "node-scale.json").read_text())
 
-
-def fmt(ns):
-    if ns is None:
-        return "–"
-    if ns >= 1e6:
-        return f"{ns / 1e6:,.2f} ms"
-    if ns >= 1e3:
-        return f"{ns / 1e3:,.2f} µs"
-    return f"{ns:,.0f} ns"
+sys.path.insert(0, "bench")  # the report's own formatting (the hook runs from the root)
+from report import fmt_ns as fmt  # noqa: E402
 
 
 md = ["The Node binding (`bench/node/bench.js`) beside sodium-native 5 in the same process, doing "

@@ -66,10 +66,6 @@ done
 passed=$((sum[0] + checks_passed))
 failed=$((sum[1] + checks_failed))
 skipped=${sum[2]}
-echo "-- go: $(($(date +%s) - start)) s"
-if [ "$skipped" -gt 0 ]; then
-  echo "$passed passed, $failed failed, $skipped skipped"
-else
-  echo "$passed passed, $failed failed"
-fi
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+# shellcheck source=scripts/lib/summary.sh
+source "$root/scripts/lib/summary.sh"
+suite_summary go "$start" "$passed" "$failed" "$skipped"

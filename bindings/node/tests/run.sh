@@ -54,10 +54,6 @@ failed=$(( $(count fail) + $(count cancelled) ))
 skipped=$(count skipped)
 # node --test failing without a failed test (a crash, a timeout) still fails.
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; tail -20 "$out/tap.txt"; fi
-echo "-- node: $(($(date +%s) - start)) s"
-if [ "$skipped" -gt 0 ]; then
-  echo "$passed passed, $failed failed, $skipped skipped"
-else
-  echo "$passed passed, $failed failed"
-fi
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+# shellcheck source=scripts/lib/summary.sh
+source "$root/scripts/lib/summary.sh"
+suite_summary node "$start" "$passed" "$failed" "$skipped"

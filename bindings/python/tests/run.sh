@@ -85,10 +85,6 @@ read -r passed failed skipped <<<"$summary"
 for rc in "$rc_artifacts" "$rc_suite"; do
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 done
-echo "-- python: $(($(date +%s) - start)) s"
-if [ "$skipped" -gt 0 ]; then
-  echo "$passed passed, $failed failed, $skipped skipped"
-else
-  echo "$passed passed, $failed failed"
-fi
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+# shellcheck source=scripts/lib/summary.sh
+source "$root/scripts/lib/summary.sh"
+suite_summary python "$start" "$passed" "$failed" "$skipped"
