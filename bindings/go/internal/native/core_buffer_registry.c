@@ -160,13 +160,19 @@ static void observe_removal(const slot *s) {
         observe((const void *)base, atomic_load(&s->region_len));
 }
 
+/* With reg_lock held: slot i, once no other thread's purge has it pinned. */
+static slot *unpinned_locked(size_t i) {
+    slot *s = slot_at(i);
+    while (s->pinned && !pthread_equal(s->pinner, pthread_self()))
+        pthread_cond_wait(&reg_unpinned, &reg_lock);
+    return s;
+}
+
 void sm__registry_remove(size_t i) {
     if (i == SM_REGISTRY_NONE)
         return;
     pthread_mutex_lock(&reg_lock);
-    slot *s = slot_at(i);
-    while (s->pinned && !pthread_equal(s->pinner, pthread_self()))
-        pthread_cond_wait(&reg_unpinned, &reg_lock);
+    slot *s = unpinned_locked(i);
     observe_removal(s);
     atomic_store_explicit(&s->region_base, 0, memory_order_release);
     s->live = 0;
@@ -182,9 +188,7 @@ void sm__registry_keep_region(size_t i) {
     if (i == SM_REGISTRY_NONE)
         return;
     pthread_mutex_lock(&reg_lock);
-    slot *s = slot_at(i);
-    while (s->pinned && !pthread_equal(s->pinner, pthread_self()))
-        pthread_cond_wait(&reg_unpinned, &reg_lock);
+    slot *s = unpinned_locked(i);
     s->obj = NULL;
     s->purge = NULL;
     live_count--; /* stays live (never freed), but no object's */

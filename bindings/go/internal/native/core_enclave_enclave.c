@@ -208,13 +208,15 @@ sm_status sm_buffer_seal(sm_buffer *b, sm_enclave **out) {
         return st;
     st = sm__buffer_with_data(b, SM_PROT_READ, SM__PROT_RESTORE, seal_data, out);
     sm__registers_clear();
-    if (st == SM_OK)
-        st = sm_buffer_destroy(b);
-    if (st != SM_OK) { /* sealed, but the buffer could not be restored or destroyed */
+    if (st != SM_OK) { /* not sealed, or its protection could not be restored */
         sm_enclave_free(*out);
         *out = NULL;
+        return st;
     }
-    return st;
+    /* Sealed: the buffer goes. A wipe that failed (SM_ERR_PROTECT) leaves its
+     * pages given up and covered by the fault path; the sealed data stands. */
+    (void)sm_buffer_destroy(b);
+    return SM_OK;
 }
 
 size_t sm_enclave_size(const sm_enclave *e) {

@@ -478,8 +478,10 @@ SM_API sm_status sm_enclave_open_into(const sm_enclave *e, sm_buffer *dst);
 
 /**
  * Seals the buffer's data into a new enclave, then destroys the buffer
- * (the handle stays valid; the caller still frees it). On failure the
- * buffer is left alive and unchanged.
+ * (the handle stays valid; the caller still frees it) as sm_buffer_destroy()
+ * does. On failure the buffer is left alive with its data unchanged (and
+ * read-only, as sm_buffer_protection() then says, when its protection
+ * could not be restored: SM_ERR_PROTECT).
  * Errors: SM_ERR_INVALID, SM_ERR_CLOSED, SM_ERR_NOMEM, SM_ERR_MLOCK (the
  * coffer makes its key on first use), SM_ERR_PROTECT, SM_ERR_CANARY (the
  * buffer's canary was corrupted: nothing is sealed and the buffer is
