@@ -105,6 +105,42 @@ static inline int harness_done(void) {
     return harness_failed_tests ? 1 : 0;
 }
 
+/*
+ * Initialises the library with the backend the environment variable `var`
+ * names (pages, secretmem or auto), if it is set; 0 on success, else -1
+ * after a TAP "Bail out!" line. Lets one test program run under both
+ * memory backends.
+ */
+static inline int harness_backend_from_env(const char *var) {
+    static const struct {
+        const char *name;
+        sm_backend backend;
+    } names[] = {{"pages", SM_BACKEND_PAGES},
+                 {"secretmem", SM_BACKEND_SECRETMEM},
+                 {"auto", SM_BACKEND_AUTO}};
+    const char *want = getenv(var);
+    if (want == NULL)
+        return 0;
+    size_t i = 0;
+    while (i < sizeof names / sizeof names[0] && strcmp(names[i].name, want) != 0)
+        i++;
+    if (i == sizeof names / sizeof names[0]) {
+        printf("Bail out! unknown %s \"%s\"\n", var, want);
+        return -1;
+    }
+    sm_config cfg;
+    sm_config_default(&cfg);
+    cfg.backend = names[i].backend;
+    sm_status st = sm_init(&cfg);
+    if (st != SM_OK) {
+        printf("Bail out! sm_init with backend %s: %s\n", want, sm_status_name(st));
+        return -1;
+    }
+    printf("# backend %s (active: %s)\n", want,
+           sm_backend_active() == SM_BACKEND_SECRETMEM ? "secretmem" : "pages");
+    return 0;
+}
+
 /* The library's counters now. */
 static inline sm_stats stats_now(void) {
     sm_stats s;

@@ -498,6 +498,8 @@ static void run_calls(void) {
 }
 
 int main(void) {
+    if (harness_backend_from_env("SM_TEST_BACKEND") != 0)
+        return 1;
     altstacks = mmap(NULL, 2 * ALT_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

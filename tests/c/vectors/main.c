@@ -160,39 +160,8 @@ static void run_selfcheck(const char *dir) {
     selfcheck_free(&manifest);
 }
 
-/* Initialises the library with the backend SM_VECTORS_BACKEND names, if any; 0 on success. */
-static int init_backend(void) {
-    static const struct {
-        const char *name;
-        sm_backend backend;
-    } names[] = {{"pages", SM_BACKEND_PAGES},
-                 {"secretmem", SM_BACKEND_SECRETMEM},
-                 {"auto", SM_BACKEND_AUTO}};
-    const char *want = getenv("SM_VECTORS_BACKEND");
-    if (want == NULL)
-        return 0;
-    sm_config cfg;
-    sm_config_default(&cfg);
-    size_t i = 0;
-    while (i < sizeof names / sizeof names[0] && strcmp(names[i].name, want) != 0)
-        i++;
-    if (i == sizeof names / sizeof names[0]) {
-        printf("Bail out! unknown SM_VECTORS_BACKEND \"%s\"\n", want);
-        return -1;
-    }
-    cfg.backend = names[i].backend;
-    sm_status st = sm_init(&cfg);
-    if (st != SM_OK) {
-        printf("Bail out! sm_init with backend %s: %s\n", want, sm_status_name(st));
-        return -1;
-    }
-    printf("# backend %s (active: %s)\n", want,
-           sm_backend_active() == SM_BACKEND_SECRETMEM ? "secretmem" : "pages");
-    return 0;
-}
-
 int main(int argc, char **argv) {
-    if (init_backend() != 0)
+    if (harness_backend_from_env("SM_VECTORS_BACKEND") != 0)
         return 1;
     if (argc > 1) {
         for (int i = 1; i < argc; i++)
