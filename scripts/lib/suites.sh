@@ -34,10 +34,12 @@ c_suite() {
   echo "-- $title"
   # This run's own TAP log, removed first: a run that stops before writing
   # it must not count an earlier run's results (build/ serves two suites).
-  local tlog="$dir/meson-logs/$slug.txt"
-  rm -f "$tlog"
+  # Meson names it after the log base, plus "-<wrapper>" under --wrapper.
+  rm -f "$dir/meson-logs/$slug".txt "$dir/meson-logs/$slug"-*.txt
   eval "meson test -C '$dir' --logbase '$slug' --print-errorlogs --num-processes $jobs $args" >"$log" 2>&1
   local rc=$?
+  local tlog
+  tlog=$(ls "$dir/meson-logs/$slug".txt "$dir/meson-logs/$slug"-*.txt 2>/dev/null | head -1)
   # Count TAP subtests from meson's log: lines "ok N" / "not ok N" / "# SKIP".
   local ok fail skip
   ok=$(grep -cE '^ok [0-9]+' "$tlog" 2>/dev/null || true)
@@ -48,6 +50,8 @@ c_suite() {
   local progfail
   progfail=$(awk '/^(Fail|Timeout):/ {n += $2} END {print n + 0}' "$log")
   if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=$((progfail > 0 ? progfail : 1)); fi
+  # A suite that counted nothing did not run: that is a failure, not a pass.
+  if [ $((ok + fail + skip)) -eq 0 ]; then echo "no TAP results found for $title"; fail=1; fi
   [ "$rc" -ne 0 ] && grep -E '^(not ok|#)|FAIL|TIMEOUT|ERROR' "$log" | head -40
   tally "$title" "$ok" "$fail" "$skip"
 }

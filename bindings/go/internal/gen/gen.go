@@ -143,11 +143,14 @@ func SwigFiles(repo, swig string) (map[string][]byte, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
+	// Paths relative to the checkout: SWIG writes the interface's path into
+	// both files, and the output must not depend on where the checkout is.
 	cmd := exec.Command(swig, "-go", "-cgo", "-intgosize", "64", "-no-unique-id",
 		"-package", "native",
-		"-I"+filepath.Join(repo, "core", "include"),
+		"-I"+filepath.Join("core", "include"),
 		"-outdir", tmp, "-o", filepath.Join(tmp, "securememory_wrap.c"),
-		filepath.Join(repo, "bindings", "swig", "securememory.i"))
+		filepath.Join("bindings", "swig", "securememory.i"))
+	cmd.Dir = repo
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("gen: swig: %v\n%s", err, msg)
 	} else if len(bytes.TrimSpace(msg)) > 0 {

@@ -11,7 +11,7 @@
  * the SWIG interface file instead.
  * ----------------------------------------------------------------------------- */
 
-// source: /work/main/bindings/swig/securememory.i
+// source: bindings/swig/securememory.i
 
 package native
 

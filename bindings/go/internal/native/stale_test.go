@@ -48,15 +48,20 @@ func TestCoreCopyIsCurrent(t *testing.T) {
 	report(t, problems)
 }
 
-func TestSwigWrapperIsCurrent(t *testing.T) {
-	repo := checkout(t)
+func pinnedSwig(t *testing.T, repo string) string {
+	t.Helper()
 	swig := gen.SwigBinary(repo)
 	if _, err := exec.LookPath(swig); err != nil {
 		if _, serr := os.Stat(swig); serr != nil {
 			t.Fatalf("the pinned SWIG is not installed (%s; run scripts/setup.sh): %v", swig, err)
 		}
 	}
-	want, err := gen.SwigFiles(repo, swig)
+	return swig
+}
+
+func TestSwigWrapperIsCurrent(t *testing.T) {
+	repo := checkout(t)
+	want, err := gen.SwigFiles(repo, pinnedSwig(t, repo))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +93,28 @@ func TestStaleCheckNoticesChanges(t *testing.T) {
 	for _, want := range []string{"core_a.c: differs", "y.h: missing", "x.h: generated earlier"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("%q not reported in:\n%s", want, text)
+		}
+	}
+}
+
+// What the generators make must not depend on where the checkout is: the
+// committed files are compared with a fresh run in any clone (SWIG once
+// wrote the interface's absolute path into both of its files).
+func TestGeneratedFilesNameNoCheckoutPath(t *testing.T) {
+	repo := checkout(t)
+	core, err := gen.CoreFiles(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	swig, err := gen.SwigFiles(repo, pinnedSwig(t, repo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, files := range []map[string][]byte{core, swig} {
+		for name, body := range files {
+			if strings.Contains(string(body), repo) {
+				t.Errorf("%s names the checkout path %s", name, repo)
+			}
 		}
 	}
 }
