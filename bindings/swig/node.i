@@ -21,8 +21,9 @@
  *     status number;
  *   - sm_init() takes a plain object of numeric fields (unset fields keep
  *     the defaults of sm_config_default()), or null for the defaults;
- *   - views (zero-copy Uint8Arrays over guarded pages) come from the glue
- *     in bindings/node/src/sm_node_glue.h, declared at the end.
+ *   - views (zero-copy external ArrayBuffers over guarded pages, which
+ *     lib/views.js wraps in Uint8Arrays) come from the glue in
+ *     bindings/node/src/sm_node_glue.h, declared at the end.
  */
 
 %{
@@ -146,17 +147,18 @@ SM_NODE_HANDLE(sm_stream)
 }
 
 /* ---- views (sm_node_glue.h) -------------------------------------------- */
-/* A Uint8Array over an external ArrayBuffer on the guarded memory itself,
- * or the status number. */
+/* An external ArrayBuffer on the guarded memory itself (lib/views.js puts
+ * the Uint8Array over it: cheaper in JS than through Node-API), or the
+ * status number. */
 %typemap(out) sm_node_view {
   if ($1.status != SM_OK) {
     $result = Napi::Number::New(env, static_cast<double>($1.status));
   } else {
-    napi_value view = sm_node_make_view(env, $1.data, $1.len);
-    if (view == nullptr) {
+    napi_value ab = sm_node_make_array_buffer(env, $1.data, $1.len);
+    if (ab == nullptr) {
       SWIG_exception_fail(SWIG_MemoryError, "in method '$symname', the view could not be made");
     }
-    $result = Napi::Value(env, view);
+    $result = Napi::Value(env, ab);
   }
 }
 /* The Napi::Env of the call, for the glue. */

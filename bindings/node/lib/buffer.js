@@ -84,11 +84,11 @@ class GuardedBuffer {
   get bytes() {
     // state.view is null when purge() or exit ended the view behind our back.
     if (this.#bytes !== null && this.#state.view !== null) return this.#bytes;
-    const view = native.sm_node_buffer_view(this.#h);
-    if (typeof view === 'number') throw errorFor(view, 'cannot view the buffer');
-    this.#bytes = untransferable(view);
-    setBufferView(this.#state, view);
-    return view;
+    const arrayBuffer = native.sm_node_buffer_view(this.#h);
+    if (typeof arrayBuffer === 'number') throw errorFor(arrayBuffer, 'cannot view the buffer');
+    this.#bytes = untransferable(arrayBuffer);
+    setBufferView(this.#state, arrayBuffer);
+    return this.#bytes;
   }
 
   /** The data length in bytes; 0 once destroyed. */

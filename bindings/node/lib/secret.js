@@ -24,15 +24,18 @@ function isThenable(value) {
 class SecretAccess {
   #secret;
   #handle;
+  #arrayBuffer;
   #bytes;
+  #node;
   #ended = false;
 
   /** @internal */
-  constructor(secret, handle, bytes) {
+  constructor(secret, handle, arrayBuffer, bytes) {
     this.#secret = secret;
     this.#handle = handle;
+    this.#arrayBuffer = arrayBuffer;
     this.#bytes = bytes;
-    openAccesses.add(this);
+    this.#node = openAccesses.add(this);
   }
 
   /** The view: a Uint8Array over the secret's bytes; byteLength 0 once released. */
@@ -66,8 +69,8 @@ class SecretAccess {
   _end() {
     if (this.#ended) return false;
     this.#ended = true;
-    openAccesses.delete(this);
-    native.sm_node_secret_release(this.#handle, this.#bytes.buffer);
+    openAccesses.delete(this.#node);
+    native.sm_node_secret_release(this.#handle, this.#arrayBuffer);
     this.#secret._accessEnded();
     return true;
   }
@@ -148,11 +151,17 @@ class Secret {
    */
   acquire() {
     if (this.#closing) throw new SecretClosedError('the secret is closed');
-    const view = native.sm_node_secret_acquire(this.#h);
-    if (typeof view === 'number') throw errorFor(view, 'cannot access the secret');
-    untransferable(view);
+    const arrayBuffer = native.sm_node_secret_acquire(this.#h);
+    if (typeof arrayBuffer === 'number') throw errorFor(arrayBuffer, 'cannot access the secret');
+    let bytes;
+    try {
+      bytes = untransferable(arrayBuffer);
+    } catch (e) {
+      native.sm_node_secret_release(this.#h, arrayBuffer); // out of memory: end the access at once
+      throw e;
+    }
     this.#accesses++;
-    return new SecretAccess(this, this.#h, view);
+    return new SecretAccess(this, this.#h, arrayBuffer, bytes);
   }
 
   /**

@@ -13,21 +13,45 @@
 const { markAsUntransferable } = require('node:worker_threads');
 const native = require('./native');
 
-/** Secret accesses open on this thread (SecretAccess objects). */
-const openAccesses = new Set();
+/**
+ * Secret accesses open on this thread: a doubly linked list of nodes
+ * { access, prev, next } (O(1) insert and removal with no hashing: a Set
+ * costs more than all the rest of the JS side of an access). add()
+ * returns the node that delete() takes.
+ */
+const openAccesses = {
+  head: null,
+  add(access) {
+    const node = { access, prev: null, next: this.head };
+    if (this.head !== null) this.head.prev = node;
+    this.head = node;
+    return node;
+  },
+  delete(node) {
+    if (node.prev !== null) node.prev.next = node.next;
+    else if (this.head === node) this.head = node.next;
+    else return; // removed already
+    if (node.next !== null) node.next.prev = node.prev;
+    node.prev = null;
+    node.next = null;
+  },
+};
 /** Backstop states (see backstop.js) of buffers whose `bytes` view exists:
  *  the states, not the buffers, so a buffer stays collectable. */
 const viewedBuffers = new Set();
 
-/** Marks a fresh view's ArrayBuffer untransferable; returns the view. */
-function untransferable(view) {
-  markAsUntransferable(view.buffer);
-  return view;
+/**
+ * A view over a fresh external ArrayBuffer from the addon: marks the
+ * buffer untransferable, returns a Uint8Array over all of it.
+ */
+function untransferable(arrayBuffer) {
+  markAsUntransferable(arrayBuffer);
+  return new Uint8Array(arrayBuffer);
 }
 
-/** Records a buffer's new view in its state. */
-function setBufferView(state, view) {
-  state.view = view.buffer;
+/** Records a buffer's new view (its ArrayBuffer) in its state. */
+function setBufferView(state, arrayBuffer) {
+  state.view = arrayBuffer;
   viewedBuffers.add(state);
 }
 
@@ -41,7 +65,11 @@ function dropBufferView(state) {
 
 /** Ends every view of this thread (before a purge or at exit). */
 function endAll() {
-  for (const access of openAccesses) access._end();
+  for (let node = openAccesses.head; node !== null; ) {
+    const next = node.next; // _end() unlinks node (and only node)
+    node.access._end();
+    node = next;
+  }
   for (const state of viewedBuffers) dropBufferView(state);
 }
 

@@ -3915,11 +3915,11 @@ Napi::Value _wrap_sm_node_secret_acquire(const Napi::CallbackInfo &info) {
     if ((&result)->status != SM_OK) {
       jsresult = Napi::Number::New(env, static_cast<double>((&result)->status));
     } else {
-      napi_value view = sm_node_make_view(env, (&result)->data, (&result)->len);
-      if (view == nullptr) {
+      napi_value ab = sm_node_make_array_buffer(env, (&result)->data, (&result)->len);
+      if (ab == nullptr) {
         SWIG_exception_fail(SWIG_MemoryError, "in method 'sm_node_secret_acquire', the view could not be made");
       }
-      jsresult = Napi::Value(env, view);
+      jsresult = Napi::Value(env, ab);
     }
   }
   
@@ -4000,11 +4000,11 @@ Napi::Value _wrap_sm_node_buffer_view(const Napi::CallbackInfo &info) {
     if ((&result)->status != SM_OK) {
       jsresult = Napi::Number::New(env, static_cast<double>((&result)->status));
     } else {
-      napi_value view = sm_node_make_view(env, (&result)->data, (&result)->len);
-      if (view == nullptr) {
+      napi_value ab = sm_node_make_array_buffer(env, (&result)->data, (&result)->len);
+      if (ab == nullptr) {
         SWIG_exception_fail(SWIG_MemoryError, "in method 'sm_node_buffer_view', the view could not be made");
       }
-      jsresult = Napi::Value(env, view);
+      jsresult = Napi::Value(env, ab);
     }
   }
   

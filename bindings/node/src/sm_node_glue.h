@@ -3,9 +3,9 @@
  *
  * SWIG wraps the public header (bindings/swig/securememory.i with the Node
  * typemaps of bindings/swig/node.i); these few functions are what SWIG
- * cannot express: zero-copy views. A view is a Uint8Array over an external
- * ArrayBuffer whose memory is the guarded page itself (no copy, nothing on
- * the V8 heap), and it ends by detaching that ArrayBuffer (byteLength 0),
+ * cannot express: zero-copy views. A view is a Uint8Array (made in JS, by
+ * lib/views.js) over an external ArrayBuffer made here, whose memory is the
+ * guarded page itself (no copy, nothing on the V8 heap), and it ends by detaching that ArrayBuffer (byteLength 0),
  * so a reference kept past the access reads nothing instead of touching a
  * page that is no longer accessible.
  *
@@ -59,9 +59,9 @@ typedef struct sm_node_value {
  * V8 function looked up by dlsym at run time (nothing V8 is linked, so the
  * addon still loads everywhere), never under a V8 sandbox, and not when
  * SECUREMEMORY_NODE_API_VIEWS=1 is set. Elsewhere views come from
- * Node-API. Both give the same object: a Uint8Array over an external,
- * detachable ArrayBuffer on the guarded memory, with no deleter (the
- * memory belongs to the core).
+ * Node-API. Both give the same object: an external, detachable
+ * ArrayBuffer on the guarded memory, with no deleter (the memory belongs
+ * to the core).
  */
 namespace sm_node_v8 {
 /* Same size and return convention (non-trivial: returned through memory)
@@ -145,17 +145,14 @@ static inline int sm_node_fast_views(napi_env env) {
 }
 
 /*
- * A Uint8Array over len bytes at data (an external ArrayBuffer with no
- * deleter), or an empty value with a JS exception pending.
+ * An external ArrayBuffer over len bytes at data (no deleter: the memory
+ * belongs to the core), or nullptr with a JS exception pending.
  */
-static inline napi_value sm_node_make_view(napi_env env, void *data, size_t len) {
+static inline napi_value sm_node_make_array_buffer(napi_env env, void *data, size_t len) {
     napi_value ab = sm_node_v8::array_buffer(env, data, len);
     if (ab == nullptr && napi_create_external_arraybuffer(env, data, len, nullptr, nullptr, &ab) != napi_ok)
         return nullptr;
-    napi_value view = nullptr;
-    if (napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &view) != napi_ok)
-        return nullptr;
-    return view;
+    return ab;
 }
 
 /*

@@ -94,6 +94,23 @@ for (const kind of ['protected', 'enclave']) {
     s.close();
   });
 
+  test(`${kind}: accesses released out of order; purge ends exactly the open ones`, () => {
+    const s = Secret.fromBytes(pattern(8), { kind });
+    const t = Secret.fromBytes(pattern(8), { kind });
+    const [a, b, c, d] = [s.acquire(), t.acquire(), s.acquire(), t.acquire()];
+    c.release(); // from the middle of this thread's open accesses
+    a.release(); // the oldest
+    assert.ok(!b.released && !d.released);
+    sm.purge(); // ends b and d; a and c are not released twice
+    for (const x of [a, b, c, d]) {
+      assert.ok(x.released);
+      assert.strictEqual(x.bytes.byteLength, 0);
+      assert.throws(() => x.release(), { code: 'SM_ERR_INVALID' });
+    }
+    assert.ok(s.closed && t.closed);
+    assert.strictEqual(sm.stats().liveSecretsProtected + sm.stats().liveSecretsEnclave, 0);
+  });
+
   test(`${kind}: read copies from an offset; 0 at the end`, () => {
     const s = Secret.fromBytes(pattern(10), { kind });
     const t = Buffer.alloc(4);
