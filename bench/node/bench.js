@@ -7,6 +7,7 @@
 //   node --expose-gc bench/node/bench.js OUT.jsonl   (SM_BENCH_QUICK=1: short rounds)
 //   node bench/node/bench.js --scale N OUT.json (N live PROTECTED secrets)
 const fs = require('node:fs');
+const { markAsUntransferable } = require('node:worker_threads');
 const path = require('node:path');
 const sm = require('../../bindings/node');
 const sodium = require('../../bindings/node/node_modules/sodium-native');
@@ -16,10 +17,10 @@ const ROUNDS = quick ? 5 : 15;
 const ROUND_NS = (quick ? 10 : 40) * 1e6;
 
 /** Iterations of fn that take about one round. */
-async function calibrate(fn) {
+async function calibrate(fn, collect) {
   let n = 1;
   for (;;) {
-    await settle();
+    await settle(collect);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) fn();
     const took = Number(process.hrtime.bigint() - t0);
@@ -33,9 +34,13 @@ async function calibrate(fn) {
 // current tick). A collection and a turn of the event loop between rounds
 // (untimed, for both sides) keep its mappings under vm.max_map_count;
 // inside a round each side pays for its own garbage as in a program.
-async function settle() {
+// Only the rows that free sodium memory collect (collect = true): a forced
+// full collection before every round also shrinks V8's young generation,
+// so the next round pays for regrowing it (measured: +2-3 us per withBytes,
+// whose views are young garbage), a cost no steady-state program has.
+async function settle(collect) {
   for (let i = 0; i < 3; i++) {
-    if (typeof globalThis.gc === 'function') globalThis.gc();
+    if (collect && typeof globalThis.gc === 'function') globalThis.gc();
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -49,16 +54,17 @@ function round(fn, n) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median ns/op of ours and of the anchor, in alternating rounds. */
-async function pair(ours, anchor) {
-  const n1 = await calibrate(ours);
-  const n2 = anchor ? await calibrate(anchor) : 0;
+async function pair(ours, anchor, collect) {
+  await settle(true); // the garbage of earlier rows (sodium's mappings) goes first
+  const n1 = await calibrate(ours, collect);
+  const n2 = anchor ? await calibrate(anchor, collect) : 0;
   const a = [];
   const b = [];
   for (let r = 0; r < ROUNDS; r++) {
-    await settle();
+    await settle(collect);
     a.push(round(ours, n1));
     if (anchor) {
-      await settle();
+      await settle(collect);
       b.push(round(anchor, n2));
     }
   }
@@ -67,7 +73,7 @@ async function pair(ours, anchor) {
 
 const rows = [];
 async function row(group, name, ours, anchorName, anchor) {
-  const [ns, anchorNs] = await pair(ours, anchor);
+  const [ns, anchorNs] = await pair(ours, anchor, group === 'create_close'); // sodium_free needs a collection
   rows.push({ kind: 'node', group, name, ns, anchor: anchorName, anchor_ns: anchorNs });
   const ratio = anchorNs ? `x${(ns / anchorNs).toFixed(2)}` : '';
   process.stderr.write(`node  ${name.padEnd(44)} ${ns.toFixed(0).padStart(10)} ns  ${(anchorName ?? '').padEnd(44)} ${anchorNs ? anchorNs.toFixed(0).padStart(10) + ' ns' : ''}  ${ratio}\n`);
@@ -105,6 +111,14 @@ async function main(out) {
     s.close();
   }
   sodium.sodium_free(mem);
+  // What V8 alone charges for the objects every withBytes view needs (an
+  // ArrayBuffer, its untransferable mark, a Uint8Array), with no native
+  // call and no protection change: a floor under the withBytes overhead.
+  await row('access', 'V8 floor: new ArrayBuffer(32)+markAsUntransferable+Uint8Array', () => {
+    const ab = new ArrayBuffer(32);
+    markAsUntransferable(ab);
+    return readOne(new Uint8Array(ab));
+  }, null, null);
   for (const size of [1024, 65536]) {
     const label = size === 1024 ? '1 KiB' : '64 KiB';
     const src = Buffer.alloc(size);
