@@ -54,7 +54,12 @@ md = ["The Node binding (`bench/node/bench.js`) beside sodium-native 5 in the sa
       "and the FinalizationRegistry entry that frees the handle later; withBytes includes the "
       "zero-copy view (an external ArrayBuffer, marked untransferable, detached afterwards). "
       "sodium-native's sodium_free only detaches its buffer (libsodium frees it when the ArrayBuffer "
-      "is collected): a collection runs between rounds, untimed, for both sides.", "",
+      "is collected): in the create/free rows a collection runs between rounds, untimed, for both sides; "
+      "every row starts from a collected heap, and the other rows collect nothing between rounds "
+      "(a forced full collection shrinks V8's young generation, whose regrowth would charge "
+      "withBytes, whose views are young garbage, 2-3 µs that no steady-state program pays). "
+      "The \"V8 floor\" row is what V8 alone charges for the objects every withBytes view needs, "
+      "with no native call and no protection change.", "",
       "| operation | securememory (Node) | sodium-native (same job) | anchor time | ratio |",
       "|---|---:|---|---:|---:|"]
 for r in rows:
