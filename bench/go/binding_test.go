@@ -300,9 +300,11 @@ func TestSMScale(t *testing.T) {
 // TestSMWithBytesOverhead measures the target "WithBytes overhead over
 // the C call": rounds that alternate a C loop of sm_secret_with_bytes
 // (cfloor.go) with a Go loop of WithBytes on a secret of the same kind and
-// size, in this one process, so load on the machine hits both alike. It
-// prints one line per kind: OVERHEAD {"kind", "c_ns", "go_ns", "over_ns"}
-// (medians over the rounds). SM_OVERHEAD_ROUNDS=N (default 15) runs it.
+// size, in this one process, so load on the machine hits both alike, and
+// with the floor under WithBytes: a Go loop of the two raw cgo calls
+// (acquire, read in Go, release; rawCgoNs in cfloor.go). It prints one
+// line per kind: OVERHEAD {"kind", "c_ns", "go_ns", "over_ns",
+// "raw_cgo_ns", "raw_cgo_over_ns"} (medians over the rounds). SM_OVERHEAD_ROUNDS=N (default 15) runs it.
 func TestSMWithBytesOverhead(t *testing.T) {
 	rounds, _ := strconv.Atoi(os.Getenv("SM_OVERHEAD_ROUNDS"))
 	if rounds <= 0 {
@@ -318,7 +320,7 @@ func TestSMWithBytesOverhead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var cNs, goNs, diff []float64
+		var cNs, goNs, rawNs, diff, rawDiff []float64
 		for r := 0; r < rounds; r++ {
 			cNs = append(cNs, cWithBytesNs(cs, perRound))
 			start := time.Now()
@@ -329,9 +331,16 @@ func TestSMWithBytesOverhead(t *testing.T) {
 			}
 			goNs = append(goNs, float64(time.Since(start).Nanoseconds())/perRound)
 			diff = append(diff, goNs[r]-cNs[r])
+			raw := rawCgoNs(cs, 32, perRound)
+			if raw < 0 {
+				t.Fatal("raw acquire failed")
+			}
+			rawNs = append(rawNs, raw)
+			rawDiff = append(rawDiff, raw-cNs[r])
 		}
-		fmt.Printf("OVERHEAD {\"kind\": %q, \"c_ns\": %.1f, \"go_ns\": %.1f, \"over_ns\": %.1f, \"rounds\": %d}\n",
-			k.String(), median(cNs), median(goNs), median(diff), rounds)
+		fmt.Printf("OVERHEAD {\"kind\": %q, \"c_ns\": %.1f, \"go_ns\": %.1f, \"over_ns\": %.1f, "+
+			"\"raw_cgo_ns\": %.1f, \"raw_cgo_over_ns\": %.1f, \"rounds\": %d}\n",
+			k.String(), median(cNs), median(goNs), median(diff), median(rawNs), median(rawDiff), rounds)
 		_ = s.Close()
 		cSecretFree(cs)
 	}

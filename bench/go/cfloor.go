@@ -32,8 +32,27 @@ static uintptr_t c_secret(int kind, size_t len) {
 }
 
 static void c_secret_free(uintptr_t s) { sm_secret_free((sm_secret *)s); }
+
+// The Go-side floor: the two cgo calls of any Go binding that keeps the
+// action in Go (acquire, read in Go, release), with no binding code.
+static const uint8_t *raw_acquire(uintptr_t s) {
+	const uint8_t *p = NULL;
+	size_t n = 0;
+	return sm_secret_acquire((sm_secret *)s, &p, &n) == SM_OK ? p : NULL;
+}
+
+static int raw_release(uintptr_t s) { return (int)sm_secret_release((sm_secret *)s); }
+#cgo noescape raw_acquire
+#cgo nocallback raw_acquire
+#cgo noescape raw_release
+#cgo nocallback raw_release
 */
 import "C"
+
+import (
+	"time"
+	"unsafe"
+)
 
 // cSecret makes a secret of kind (0 PROTECTED, 1 ENCLAVE) through the C
 // API; 0 on failure.
@@ -45,3 +64,23 @@ func cSecretFree(s uintptr) { C.c_secret_free(C.uintptr_t(s)) }
 func cWithBytesNs(s uintptr, n int) float64 {
 	return float64(C.c_with_bytes_ns(C.uintptr_t(s), C.long(n)))
 }
+
+// rawCgoNs is the time per access of a Go loop that calls
+// sm_secret_acquire and sm_secret_release straight through cgo and reads
+// the last byte in Go: the floor under the binding's WithBytes.
+func rawCgoNs(s uintptr, size, n int) float64 {
+	var sink byte
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		p := C.raw_acquire(C.uintptr_t(s))
+		if p == nil {
+			return -1
+		}
+		sink ^= unsafe.Slice((*byte)(unsafe.Pointer(p)), size)[size-1]
+		C.raw_release(C.uintptr_t(s))
+	}
+	rawSink = sink
+	return float64(time.Since(start).Nanoseconds()) / float64(n)
+}
+
+var rawSink byte
