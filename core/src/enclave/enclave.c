@@ -17,6 +17,7 @@
 #include "coffer.h"
 #include "config.h"
 #include "enclave.h"
+#include "random.h"
 #include "registers.h"
 #include "stats.h"
 
@@ -134,7 +135,7 @@ sm_status sm_enclave_new_random(size_t len, sm_enclave **out) {
     sm_status st = sm__buffer_alloc(len, 1, &b);
     if (st != SM_OK)
         return st;
-    randombytes_buf(sm__buffer_bytes(b), len);
+    sm__random_fill(sm__buffer_bytes(b), len);
     st = sm__enclave_seal(sm__buffer_bytes(b), len, out);
     sm_buffer_free(b);
     sm__registers_clear();

@@ -22,6 +22,8 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <sys/syscall.h>
 
 #include "harness.h"
@@ -247,6 +249,65 @@ static void test_buffer_new_random(void) {
     capture();
     check_clean("sm_buffer_new_random", sm_buffer_data(b));
     sm_buffer_free(b);
+}
+
+/* Longer than one getrandom call (random.h): a seed expanded with ChaCha20,
+ * whose last partial block goes through a buffer on the stack. Neither the
+ * first nor the last bytes are left outside guarded memory. */
+#define LONG_LEN (4096u + 40u)
+
+static void test_buffer_new_random_long(void) {
+    sm_buffer *b = NULL;
+    CHECK_STATUS(sm_buffer_new_random(LONG_LEN, &b), SM_OK);
+    REQUIRE(b != NULL);
+    capture();
+    check_clean("sm_buffer_new_random (long, head)", sm_buffer_data(b));
+    check_clean("sm_buffer_new_random (long, tail)", sm_buffer_data(b) + LONG_LEN - LEN);
+    sm_buffer_free(b);
+}
+
+/*
+ * The seed of a long random fill is not left on the calling thread's
+ * stack: no 8-aligned 32-byte window of the stack below this frame, read
+ * through /proc/self/mem right after the call (one thin system call, so
+ * the dead frames are as the library left them), expands to the buffer's
+ * first bytes.
+ */
+#define BELOW_BYTES ((size_t)16 << 10)
+
+static __attribute__((noinline)) int stack_below(uint8_t *snap, int fd) {
+    uintptr_t top = (uintptr_t)__builtin_frame_address(0) & ~(uintptr_t)7;
+    return pread(fd, snap, BELOW_BYTES, (off_t)(top - BELOW_BYTES)) == (ssize_t)BELOW_BYTES;
+}
+
+static void test_long_fill_leaves_no_seed(void) {
+#if HARNESS_MLOCK_IS_NOOP
+    SKIP("the sanitizers move frames off the thread's stack");
+#endif
+    uint8_t *snap = malloc(BELOW_BYTES);
+    int fd = open("/proc/self/mem", O_RDONLY);
+    sm_buffer *b = NULL;
+    REQUIRE(snap != NULL && fd >= 0);
+    CHECK_STATUS(sm_buffer_new_random(LONG_LEN, &b), SM_OK);
+    int read_ok = stack_below(snap, fd);
+    close(fd);
+    CHECK(read_ok);
+    CHECK(b != NULL);
+    if (read_ok && b != NULL) {
+        uint8_t out[32];
+        size_t found = 0;
+        for (size_t at = 0; at + randombytes_SEEDBYTES <= BELOW_BYTES; at += 8) {
+            randombytes_buf_deterministic(out, sizeof out, snap + at);
+            found += sodium_memcmp(out, sm_buffer_data(b), sizeof out) == 0;
+        }
+        sodium_memzero(out, sizeof out);
+        if (found != 0)
+            printf("# the seed is still on the stack (%zu copies)\n", found);
+        CHECK(found == 0);
+    }
+    sm_buffer_free(b);
+    sm_wipe(snap, BELOW_BYTES);
+    free(snap);
 }
 
 static sm_enclave *enclave_of(void) {
@@ -483,6 +544,7 @@ static void run_calls(void) {
     RUN(test_secret_with_bytes_enclave);
     RUN(test_buffer_new_from_bytes);
     RUN(test_buffer_new_random);
+    RUN(test_buffer_new_random_long);
     RUN(test_enclave_new);
     RUN(test_enclave_new_random);
     RUN(test_enclave_open);
@@ -512,6 +574,7 @@ int main(void) {
     use_altstack(altstacks);
     RUN(test_rekey_thread_starts_clean);
     RUN(test_signal_thread_starts_clean);
+    RUN(test_long_fill_leaves_no_seed);
     printf("# capture by a signal to the calling thread\n");
     mode = BY_SIGNAL;
     run_calls();

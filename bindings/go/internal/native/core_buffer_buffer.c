@@ -25,6 +25,7 @@
 #include "canary.h"
 #include "config.h"
 #include "pages.h"
+#include "random.h"
 #include "registers.h"
 #include "registry.h"
 #include "stats.h"
@@ -147,7 +148,7 @@ sm_status sm_buffer_new(size_t len, sm_buffer **out) {
 sm_status sm_buffer_new_random(size_t len, sm_buffer **out) {
     sm_status st = sm__buffer_alloc(len, 1, out);
     if (st == SM_OK) {
-        randombytes_buf((*out)->data, len);
+        sm__random_fill((*out)->data, len);
         sm__buffer_publish(*out);
     }
     sm__registers_clear();

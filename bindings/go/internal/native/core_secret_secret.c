@@ -49,6 +49,7 @@
 #include "config.h"
 #include "enclave.h"
 #include "pool.h"
+#include "random.h"
 #include "registers.h"
 #include "registry.h"
 #include "secret.h"
@@ -163,7 +164,7 @@ static void fill_copy(void *ctx, uint8_t *data, size_t len) {
 
 static void fill_random(void *ctx, uint8_t *data, size_t len) {
     (void)ctx;
-    randombytes_buf(data, len);
+    sm__random_fill(data, len);
 }
 
 /* Copies are sealed straight from the caller's memory; random bytes are
