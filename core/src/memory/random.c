@@ -10,6 +10,10 @@
  * partial-block buffer (libsodium keeps both on the stack). */
 #define RANDOM_STACK_WIPE_BYTES 4096u
 
+/* Bytes expanded from one seed: far below the 2^38 past which libsodium's
+ * randombytes_buf_deterministic aborts the process. */
+#define RANDOM_PER_SEED ((size_t)1 << 30)
+
 /* Kept out of line so its frame (the seed) lies below the wipe's start. */
 static __attribute__((noinline)) void expand(uint8_t *dst, size_t len) {
     unsigned char seed[randombytes_SEEDBYTES];
@@ -23,7 +27,10 @@ void sm__random_fill(uint8_t *dst, size_t len) {
         randombytes_buf(dst, len);
         return;
     }
-    expand(dst, len);
+    for (size_t n; len > 0; dst += n, len -= n) {
+        n = len < RANDOM_PER_SEED ? len : RANDOM_PER_SEED;
+        expand(dst, n);
+    }
     sodium_stackzero(RANDOM_STACK_WIPE_BYTES);
     sm__registers_clear();
 }

@@ -107,9 +107,32 @@ static void test_one_getrandom_per_fill(void) {
     }
 }
 
+/* Past 1 GiB, a fresh seed per GiB (libsodium's expansion aborts past
+ * 2^38 bytes): two getrandom calls, and the second GiB does not repeat the
+ * first one's stream. Only with SM_TEST_RANDOM_BIG=1 (the 'random_big'
+ * test: a 1-GiB buffer is too much for the valgrind run of this suite). */
+static void test_fresh_seed_per_gib(void) {
+    const char *big = getenv("SM_TEST_RANDOM_BIG");
+    if (big == NULL || strcmp(big, "1") != 0)
+        SKIP("set SM_TEST_RANDOM_BIG=1 (tests/c/meson.build's random_big does)");
+    const size_t gib = (size_t)1 << 30, len = gib + 4096;
+    sm_buffer *b = NULL;
+    long before = atomic_load(&getrandom_calls);
+    CHECK_STATUS(sm_buffer_new_random(len, &b), SM_OK);
+    long calls = atomic_load(&getrandom_calls) - before;
+    REQUIRE(b != NULL);
+    const uint8_t *p = sm_buffer_data(b);
+    printf("# %ld getrandom calls for %zu bytes\n", calls, len);
+    CHECK(calls == 2);
+    CHECK(memcmp(p, p + gib, 64) != 0);
+    CHECK(!all_zero(p + len - 64, 64));
+    sm_buffer_free(b);
+}
+
 int main(void) {
     CHECK_STATUS(sm_init(NULL), SM_OK);
     RUN(test_every_length_is_random);
     RUN(test_one_getrandom_per_fill);
+    RUN(test_fresh_seed_per_gib);
     return harness_done();
 }

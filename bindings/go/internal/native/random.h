@@ -23,9 +23,10 @@
  * randombytes_buf into dst itself. Longer: a fresh 32-byte seed from
  * randombytes_buf, expanded into dst with ChaCha20
  * (randombytes_buf_deterministic: the output of a secret, never reused
- * seed is indistinguishable from random); the seed, the cipher state and
- * keystream left in this thread's dead stack frames, and the registers
- * are wiped before it returns. Thread-safe (no shared state); cannot fail.
+ * seed is indistinguishable from random), a fresh seed per GiB; the seed,
+ * the cipher state and keystream left in this thread's dead stack frames,
+ * and the registers are wiped before it returns. Thread-safe (no shared
+ * state); cannot fail.
  */
 void sm__random_fill(uint8_t *dst, size_t len);
 
