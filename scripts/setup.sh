@@ -9,6 +9,8 @@ cd "$root"
 
 debs=(build-essential pkg-config libsodium-dev gdb valgrind clang clang-format
       libclang-rt-14-dev util-linux python3-venv python3-dev patchelf)
+# tests/arch: the core compiled for aarch64 and its register clear run there.
+[ "$(uname -m)" = x86_64 ] && debs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 
 missing=()
 for p in "${debs[@]}"; do

@@ -15,8 +15,11 @@
  *   AVX       vzeroall: ymm0-15, and zmm0-15 whole where AVX-512 exists;
  *   SSE only  pxor of xmm0-15.
  * The caller-saved general-purpose registers are zeroed on every level.
- * aarch64: v0-v31 (not tested on this project's x86-64 CI). Elsewhere
- * nothing is cleared (documented in docs/design.md).
+ * aarch64: v0-v31 (the lower halves of v8-v15, callee-saved under
+ * AAPCS64, come back as the caller had them) and the caller-saved
+ * general-purpose registers x0-x17 (not x18, the platform register);
+ * tests/arch runs it under qemu-aarch64. Elsewhere nothing is cleared
+ * (documented in docs/design.md).
  *
  * Global state: `level` (above) and the thread observer (a test hook), both
  * atomics.
@@ -181,10 +184,16 @@ void sm__registers_clear(void) {
         "movi v21.16b, #0\n\tmovi v22.16b, #0\n\tmovi v23.16b, #0\n\t"
         "movi v24.16b, #0\n\tmovi v25.16b, #0\n\tmovi v26.16b, #0\n\t"
         "movi v27.16b, #0\n\tmovi v28.16b, #0\n\tmovi v29.16b, #0\n\t"
-        "movi v30.16b, #0\n\tmovi v31.16b, #0" ::
+        "movi v30.16b, #0\n\tmovi v31.16b, #0\n\t"
+        "mov x0, xzr\n\tmov x1, xzr\n\tmov x2, xzr\n\tmov x3, xzr\n\tmov x4, xzr\n\t"
+        "mov x5, xzr\n\tmov x6, xzr\n\tmov x7, xzr\n\tmov x8, xzr\n\tmov x9, xzr\n\t"
+        "mov x10, xzr\n\tmov x11, xzr\n\tmov x12, xzr\n\tmov x13, xzr\n\t"
+        "mov x14, xzr\n\tmov x15, xzr\n\tmov x16, xzr\n\tmov x17, xzr" ::
             : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12",
               "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",
-              "v25", "v26", "v27", "v28", "v29", "v30", "v31", "memory");
+              "v25", "v26", "v27", "v28", "v29", "v30", "v31", "x0", "x1", "x2", "x3", "x4", "x5",
+              "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+              "memory");
 }
 
 #else
