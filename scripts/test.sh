@@ -5,7 +5,8 @@
 #   - an install check: `meson install` into a prefix, then a C program built
 #     against it through pkg-config;
 #   - the suites with a runner script of their own: every binding
-#     (bindings/*/tests/run.sh) and other areas (tests/*/run.sh, e.g. fuzzing).
+#     (bindings/*/tests/run.sh) and other areas (tests/*/run.sh: fuzzing, the
+#     aarch64 build and register clear).
 # Ends with one line "N passed, N failed" summing every suite.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
