@@ -5,9 +5,10 @@
  * typemaps of bindings/swig/node.i); these few functions are what SWIG
  * cannot express: zero-copy views. A view is a Uint8Array (made in JS, by
  * lib/views.js) over an external ArrayBuffer made here, whose memory is the
- * guarded page itself (no copy, nothing on the V8 heap), and it ends by detaching that ArrayBuffer (byteLength 0),
- * so a reference kept past the access reads nothing instead of touching a
- * page that is no longer accessible.
+ * guarded page itself (no copy, nothing on the V8 heap), and it ends by
+ * detaching that ArrayBuffer (byteLength 0), so a reference kept past the
+ * access reads nothing instead of touching a page that is no longer
+ * accessible.
  *
  * Included by the generated wrapper (src/securememory_wrap.cxx) only. Every
  * function runs on the JS thread that calls it; none keeps a pointer past
@@ -72,8 +73,10 @@ struct backing_store_ptr {
     ~backing_store_ptr() {}
     backing_store_ptr(const backing_store_ptr &) = delete;
 };
-typedef backing_store_ptr (*new_backing_store_fn)(void *, size_t, v8::BackingStore::DeleterCallback, void *);
-typedef v8::Local<v8::ArrayBuffer> (*new_array_buffer_fn)(v8::Isolate *, std::shared_ptr<v8::BackingStore>);
+typedef backing_store_ptr (*new_backing_store_fn)(void *, size_t, v8::BackingStore::DeleterCallback,
+                                                  void *);
+typedef v8::Local<v8::ArrayBuffer> (*new_array_buffer_fn)(v8::Isolate *,
+                                                          std::shared_ptr<v8::BackingStore>);
 typedef v8::Isolate *(*current_isolate_fn)();
 typedef void (*backing_store_dtor_fn)(v8::BackingStore *);
 
@@ -102,13 +105,14 @@ static inline api probe(napi_env env) {
         return a;
     a.new_backing_store = reinterpret_cast<new_backing_store_fn>(
         dlsym(RTLD_DEFAULT, "_ZN2v811ArrayBuffer15NewBackingStoreEPvmPFvS1_mS1_ES1_"));
-    a.new_array_buffer = reinterpret_cast<new_array_buffer_fn>(
-        dlsym(RTLD_DEFAULT, "_ZN2v811ArrayBuffer3NewEPNS_7IsolateESt10shared_ptrINS_12BackingStoreEE"));
+    a.new_array_buffer = reinterpret_cast<new_array_buffer_fn>(dlsym(
+        RTLD_DEFAULT, "_ZN2v811ArrayBuffer3NewEPNS_7IsolateESt10shared_ptrINS_12BackingStoreEE"));
     a.current_isolate =
         reinterpret_cast<current_isolate_fn>(dlsym(RTLD_DEFAULT, "_ZN2v87Isolate10GetCurrentEv"));
     a.backing_store_dtor =
         reinterpret_cast<backing_store_dtor_fn>(dlsym(RTLD_DEFAULT, "_ZN2v812BackingStoreD1Ev"));
-    a.usable = a.new_backing_store && a.new_array_buffer && a.current_isolate && a.backing_store_dtor;
+    a.usable =
+        a.new_backing_store && a.new_array_buffer && a.current_isolate && a.backing_store_dtor;
     return a;
 #endif
 }
@@ -150,7 +154,8 @@ static inline int sm_node_fast_views(napi_env env) {
  */
 static inline napi_value sm_node_make_array_buffer(napi_env env, void *data, size_t len) {
     napi_value ab = sm_node_v8::array_buffer(env, data, len);
-    if (ab == nullptr && napi_create_external_arraybuffer(env, data, len, nullptr, nullptr, &ab) != napi_ok)
+    if (ab == nullptr &&
+        napi_create_external_arraybuffer(env, data, len, nullptr, nullptr, &ab) != napi_ok)
         return nullptr;
     return ab;
 }
