@@ -27,8 +27,11 @@
  * BLAKE2b (and randombytes) leave their inputs and outputs in dead frames
  * of the calling thread's ordinary stack: right, H(right) = key XOR left.
  * Every entry point that rebuilt, made or re-keyed the key therefore ends
- * with sodium_stackzero(STACK_WIPE_BYTES), which also covers the frames of
- * the key user (the AEAD) called in between.
+ * with sm__residue_wipe (residue.h), which also covers the frames of
+ * the key user (the AEAD) called in between, and then the registers:
+ * BLAKE2b leaves right and H(right) in vector registers too (on AVX-512
+ * machines glibc's memcpy, which copies right into BLAKE2b's state, uses
+ * ymm16-31).
  *
  * Global state and locks
  * ----------------------
@@ -62,6 +65,7 @@
 #include "coffer.h"
 #include "config.h"
 #include "registers.h"
+#include "residue.h"
 #include "registry.h"
 
 #define PART_BYTES   32u
@@ -69,14 +73,6 @@
 #define SLOT_COUNT   63u /* slot 0 is for the co.mu holder; 1..62 serve users */
 #define SLOTS_FULL   ((UINT64_C(1) << SLOT_COUNT) - 1)
 #define IDLE_POLL_MS 1000u /* re-check period while the interval is 0 */
-
-/*
- * Dead stack wiped after every use of key material. Measured on x86-64 with
- * libsodium 1.0.18 below the caller: BLAKE2b-256 about 1.3 KiB,
- * XChaCha20-Poly1305 seal/open about 2.3 KiB; the coffer's and the
- * enclave's own frames add a few hundred bytes.
- */
-#define STACK_WIPE_BYTES 4096u
 
 static struct {
     pthread_mutex_t mu;
@@ -157,18 +153,6 @@ static int parts_spoiled_locked(void) {
 
 static int ready_locked(void) {
     return co.left != NULL && sm_buffer_is_alive(co.scratch) && !parts_spoiled_locked();
-}
-
-/*
- * Registers outlive the stack wipe: BLAKE2b leaves right and H(right) in
- * vector registers (on AVX-512 machines glibc's memcpy, which copies right
- * into BLAKE2b's state, uses ymm16-31), and anything that saves registers
- * later (a signal frame, a lazy PLT binding) writes them back to the
- * stack. So they are cleared too (registers.h).
- */
-static void stack_wipe(void) {
-    sodium_stackzero(STACK_WIPE_BYTES);
-    sm__registers_clear();
 }
 
 /* ------------------------------------------------------------------ */
@@ -324,7 +308,7 @@ static void rekey_if_present(void) {
     if (ready_locked())
         rekey_locked();
     pthread_mutex_unlock(&co.mu);
-    stack_wipe();
+    sm__residue_wipe();
 }
 
 /* Sleeps one interval (rk.mu held); 1 when it is time to re-key. */
@@ -507,7 +491,7 @@ sm_status sm__coffer_with_key(sm_key_fn fn, void *ctx) {
             st = SM_ERR_AUTH;
         slot_give(i);
     }
-    stack_wipe();
+    sm__residue_wipe();
     return st;
 }
 
@@ -522,7 +506,7 @@ sm_status sm_coffer_rekey(void) {
         rekey_locked();
         pthread_mutex_unlock(&co.mu);
     }
-    stack_wipe();
+    sm__residue_wipe();
     return st;
 }
 

@@ -4,11 +4,7 @@
 #include <sodium.h>
 
 #include "random.h"
-#include "registers.h"
-
-/* Covers the frames of the expansion: the seed, ChaCha20's state and its
- * partial-block buffer (libsodium keeps both on the stack). */
-#define RANDOM_STACK_WIPE_BYTES 4096u
+#include "residue.h"
 
 /* Bytes expanded from one seed: far below the 2^38 past which libsodium's
  * randombytes_buf_deterministic aborts the process. */
@@ -31,6 +27,5 @@ void sm__random_fill(uint8_t *dst, size_t len) {
         n = len < RANDOM_PER_SEED ? len : RANDOM_PER_SEED;
         expand(dst, n);
     }
-    sodium_stackzero(RANDOM_STACK_WIPE_BYTES);
-    sm__registers_clear();
+    sm__residue_wipe(); /* ChaCha20's state and partial block are on the stack */
 }
