@@ -27,13 +27,10 @@ const openAccesses = {
     this.head = node;
     return node;
   },
-  delete(node) {
+  delete(node) { // once per node: SecretAccess#_end runs once
     if (node.prev !== null) node.prev.next = node.next;
-    else if (this.head === node) this.head = node.next;
-    else return; // removed already
+    else this.head = node.next;
     if (node.next !== null) node.next.prev = node.prev;
-    node.prev = null;
-    node.next = null;
   },
 };
 /** Backstop states (see backstop.js) of buffers whose `bytes` view exists:

@@ -42,7 +42,7 @@ cp -L "$sodium" prebuilds/linux-x64/libsodium.so.23
 chmod 0644 prebuilds/linux-x64/libsodium.so.23
 patchelf --set-rpath '$ORIGIN' "$addon"
 
-tarball=$(npm pack --silent --pack-destination "$dest" | tail -1)
+tarball=$(npm pack --loglevel=error --pack-destination "$dest" | tail -1) # errors reach stderr (--silent hid them)
 rm -rf "$dest/prebuilds"
 cp -r prebuilds "$dest/prebuilds"
 echo "$dest/$tarball"
